@@ -1,0 +1,22 @@
+/** Short, key-safe hashes of long strings (URLs never go into KV keys raw). */
+
+const encoder = new TextEncoder();
+
+/** base64url without padding. */
+export function base64url(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** First 16 bytes of SHA-256 of the text, base64url (22 chars). */
+export async function shortHash(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
+  return base64url(new Uint8Array(digest).subarray(0, 16));
+}
+
+/** Full SHA-256 of the text, base64url (for secrets such as tokens). */
+export async function secretHash(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
+  return base64url(new Uint8Array(digest));
+}

@@ -1,0 +1,93 @@
+/**
+ * Every Deno KV key of the application. Keys are tuples; URLs and secrets only ever appear
+ * here as short hashes (see hash.ts), their full text lives in the values.
+ */
+
+type Key = Deno.KvKey;
+
+/** Inverts a millisecond timestamp so that KV's ascending order lists newest first. */
+export function invertTime(ms: number): number {
+  return Number.MAX_SAFE_INTEGER - ms;
+}
+
+// Event stream.
+/** One event: `["ev", userId, seq]`. */
+export const eventKey = (userId: string, seq: number): Key => ["ev", userId, seq];
+/** All events of one user (list prefix). */
+export const eventPrefix = (userId: string): Key => ["ev", userId];
+/** The head of a user's stream: `{ seq, checkpointSeq }`. */
+export const headKey = (userId: string): Key => ["head", userId];
+/** All stream heads (one per user that ever wrote). */
+export const headPrefix = (): Key => ["head"];
+
+// Per-user read models, written in the append commit.
+export const subKey = (userId: string, feedHash: string): Key => ["sub", userId, feedHash];
+export const subPrefix = (userId: string): Key => ["sub", userId];
+export const playKey = (userId: string, itemHash: string): Key => ["play", userId, itemHash];
+export const playPrefix = (userId: string): Key => ["play", userId];
+export const playByTimeKey = (userId: string, updatedAtMs: number, itemHash: string): Key => [
+  "play_by_time",
+  userId,
+  invertTime(updatedAtMs),
+  itemHash,
+];
+export const playByTimePrefix = (userId: string): Key => ["play_by_time", userId];
+export const savedKey = (userId: string, itemHash: string): Key => ["saved", userId, itemHash];
+export const savedPrefix = (userId: string): Key => ["saved", userId];
+export const playlistKey = (userId: string, playlistId: string): Key => ["pl", userId, playlistId];
+export const playlistPrefix = (userId: string): Key => ["pl", userId];
+export const playlistItemKey = (userId: string, playlistId: string, itemHash: string): Key => [
+  "pl_item",
+  userId,
+  playlistId,
+  itemHash,
+];
+export const playlistItemPrefix = (userId: string, playlistId: string): Key => [
+  "pl_item",
+  userId,
+  playlistId,
+];
+/** Privacy settings: scope "user" (hash ""), "feed" or "item". */
+export const privacyKey = (userId: string, scope: "user" | "feed" | "item", hash: string): Key => [
+  "priv",
+  userId,
+  scope,
+  hash,
+];
+export const privacyPrefix = (userId: string): Key => ["priv", userId];
+
+// Outbox and projections.
+/** Pending projection work for a user up to `seq` (one marker per append commit). */
+export const outboxKey = (userId: string, seq: number): Key => ["outbox", userId, seq];
+export const outboxPrefix = (): Key => ["outbox"];
+/** A projector's per-user cursor: the last seq it has projected. */
+export const cursorKey = (projection: string, userId: string): Key => ["cursor", projection, userId];
+export const cursorPrefix = (projection: string): Key => ["cursor", projection];
+/** Global counters (Deno.KvU64): `["stats", name, ...labels]`. */
+export const statKey = (...parts: string[]): Key => ["stats", ...parts];
+export const statPrefix = (name: string): Key => ["stats", name];
+
+// System data (not event-sourced).
+export const userKey = (userId: string): Key => ["user", userId];
+export const userPrefix = (): Key => ["user"];
+export const usernameKey = (lowerName: string): Key => ["username", lowerName];
+export const sessionKey = (tokenHash: string): Key => ["session", tokenHash];
+export const appTokenKey = (userId: string, appId: string): Key => ["app", userId, appId];
+export const appTokenPrefix = (userId: string): Key => ["app", userId];
+export const userTokenKey = (tokenHash: string): Key => ["utoken", tokenHash];
+/** A user's own list of user tokens, by id (value holds the hash and the prefix). */
+export const userTokenByUserKey = (userId: string, tokenId: string): Key => [
+  "utoken_by_user",
+  userId,
+  tokenId,
+];
+export const userTokenByUserPrefix = (userId: string): Key => ["utoken_by_user", userId];
+export const appPasswordKey = (userId: string, id: string): Key => ["apppw", userId, id];
+export const appPasswordPrefix = (userId: string): Key => ["apppw", userId];
+/** Replay protection of request JWTs: `["jti", appId, jti]` (expires with the token). */
+export const jtiKey = (appId: string, jti: string): Key => ["jti", appId, jti];
+/** Token buckets and failure counters: `["rl", bucket, subject]`. */
+export const rateLimitKey = (bucket: string, subject: string): Key => ["rl", bucket, subject];
+
+// Feed metadata cache.
+export const feedMetaKey = (feedHash: string): Key => ["feedmeta", feedHash];
