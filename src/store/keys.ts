@@ -84,8 +84,6 @@ export const userTokenByUserKey = (userId: string, tokenId: string): Key => [
 export const userTokenByUserPrefix = (userId: string): Key => ["utoken_by_user", userId];
 export const appPasswordKey = (userId: string, id: string): Key => ["apppw", userId, id];
 export const appPasswordPrefix = (userId: string): Key => ["apppw", userId];
-/** Replay protection of request JWTs: `["jti", appId, jti]` (expires with the token). */
-export const jtiKey = (appId: string, jti: string): Key => ["jti", appId, jti];
 /** Token buckets and failure counters: `["rl", bucket, subject]`. */
 export const rateLimitKey = (bucket: string, subject: string): Key => ["rl", bucket, subject];
 
