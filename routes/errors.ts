@@ -58,7 +58,12 @@ export function errorResponse(err: unknown): {
       headers: err.headers ?? {},
     };
   }
-  const named = err as { name?: string; code?: string; message?: string; retryAfterSeconds?: number };
+  const named = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    retryAfterSeconds?: number;
+  };
   if (err instanceof DomainError) {
     return {
       status: STATUS_BY_CODE[err.code] ?? 400,

@@ -5,7 +5,7 @@ export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 export interface Config {
   readonly port: number;
-  /** Local file path, `:memory:`, or a KV Connect URL. */
+  /** Local file path, `:memory:`, a KV Connect URL, or "" for the platform's KV (Deploy). */
   readonly kvPath: string;
   readonly baseUrl: string;
   /** Host prefix of the short play-gateway form, or "" when unused. */
@@ -101,8 +101,10 @@ function url(name: string, raw: string): string {
  */
 export function loadConfig(env: Env): Config {
   const port = int(env, "PORT", 8000, 0, 65535);
-  const kvPath = env.KV_PATH?.trim() || "./data/balados.kv";
-  const remote = /^https?:\/\//.test(kvPath);
+  // On Deno Deploy the platform's own KV is opened with no path.
+  const onDeploy = Boolean(env.DENO_DEPLOYMENT_ID);
+  const kvPath = env.KV_PATH?.trim() || (onDeploy ? "" : "./data/balados.kv");
+  const remote = onDeploy || /^https?:\/\//.test(kvPath);
   const kvQueues = oneOf(env, "KV_QUEUES", ["auto", "on", "off"], "auto");
   return {
     port,
@@ -123,7 +125,8 @@ export function loadConfig(env: Env): Config {
     maxResidentActors: int(env, "MAX_RESIDENT_ACTORS", 10_000, 1, 10_000_000),
     mailboxCapacity: int(env, "MAILBOX_CAPACITY", 1_000, 1, 1_000_000),
     kvQueues: kvQueues === "on" || (kvQueues === "auto" && !remote),
-    maxChecksPerCommit: int(env, "KV_MAX_CHECKS", remote ? 10 : 100, 1, 100),
+    // Self-hosted denokv (a KV Connect URL) allows only 10 checks per commit.
+    maxChecksPerCommit: int(env, "KV_MAX_CHECKS", /^https?:/.test(kvPath) ? 10 : 100, 1, 100),
     rateLimitAnonPerMin: int(env, "RATE_LIMIT_ANON", 600, 1, 1_000_000),
     rateLimitUserPerMin: int(env, "RATE_LIMIT_USER", 1_200, 1, 1_000_000),
   };

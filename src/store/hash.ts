@@ -20,3 +20,13 @@ export async function secretHash(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
   return base64url(new Uint8Array(digest));
 }
+
+/** Key hash of a feed, from its canonical feed id. */
+export function feedHash(feed: string): Promise<string> {
+  return shortHash(`feed:${feed}`);
+}
+
+/** Key hash of an episode, from its canonical item id. */
+export function itemHash(item: string): Promise<string> {
+  return shortHash(`item:${item}`);
+}

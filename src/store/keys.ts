@@ -61,7 +61,10 @@ export const privacyPrefix = (userId: string): Key => ["priv", userId];
 export const outboxKey = (userId: string, seq: number): Key => ["outbox", userId, seq];
 export const outboxPrefix = (): Key => ["outbox"];
 /** A projector's per-user cursor: the last seq it has projected. */
-export const cursorKey = (projection: string, userId: string): Key => ["cursor", projection, userId];
+export const cursorKey = (
+  projection: string,
+  userId: string,
+): Key => ["cursor", projection, userId];
 export const cursorPrefix = (projection: string): Key => ["cursor", projection];
 /** Global counters (Deno.KvU64): `["stats", name, ...labels]`. */
 export const statKey = (...parts: string[]): Key => ["stats", ...parts];
@@ -89,3 +92,7 @@ export const rateLimitKey = (bucket: string, subject: string): Key => ["rl", buc
 
 // Feed metadata cache.
 export const feedMetaKey = (feedHash: string): Key => ["feedmeta", feedHash];
+
+// Auth bookkeeping (appended by the auth work).
+/** Set once, atomically, by the first user created: that user becomes admin. */
+export const firstUserKey = (): Key => ["meta", "first_user"];

@@ -1,0 +1,123 @@
+/**
+ * The composition root: reads the environment, opens KV, registers crons and the queue
+ * listener, and serves HTTP. Also runs one-off operator commands:
+ *   deno task job <project> [--now <RFC 3339>]
+ *   deno task projections:rebuild
+ */
+import { parseArgs } from "node:util";
+import { createApp } from "./routes/app.ts";
+import { registerJobs } from "./jobs/mod.ts";
+import { rebuildProjections } from "./jobs/rebuild.ts";
+import { type Clock, systemClock } from "./src/clock.ts";
+import { type Config, ConfigError, loadConfig } from "./src/config.ts";
+import { createLogger } from "./src/logger.ts";
+import { type AppDeps, createServices } from "./src/services.ts";
+
+const JOBS = ["project", "checkpoint", "cleanup", "popularity"] as const;
+
+function fail(message: string, code = 1): never {
+  console.error(message);
+  Deno.exit(code);
+}
+
+async function openKv(config: Config): Promise<Deno.Kv> {
+  const path = config.kvPath;
+  const local = path !== "" && path !== ":memory:" && !/^https?:\/\//.test(path);
+  if (local) {
+    const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+    if (dir) await Deno.mkdir(dir, { recursive: true });
+  }
+  return path === "" ? await Deno.openKv() : await Deno.openKv(path);
+}
+
+async function runCommand(deps: AppDeps, command: string, args: string[]): Promise<number> {
+  if (command === "rebuild") {
+    const r = await rebuildProjections(deps);
+    console.log(JSON.stringify({ rebuilt: true, ...r }));
+    return 0;
+  }
+  const job = args[0];
+  if (!JOBS.includes(job as typeof JOBS[number])) {
+    console.error(`usage: deno task job <${JOBS.join("|")}> [--now <RFC 3339>]`);
+    return 2;
+  }
+  if (job !== "project") {
+    console.error(`job ${job}: not available in this version yet`);
+    return 2;
+  }
+  const r = await deps.projector.drainAll();
+  console.log(JSON.stringify({ job, ...r }));
+  return 0;
+}
+
+const { positionals, values } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: { now: { type: "string" } },
+});
+
+let config: Config;
+try {
+  config = loadConfig(Deno.env.toObject());
+} catch (err) {
+  if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
+  throw err;
+}
+
+let clock: Clock = systemClock;
+if (values.now !== undefined) {
+  const at = Date.parse(values.now);
+  if (Number.isNaN(at)) fail(`--now: expected an RFC 3339 time, got "${values.now}"`, 2);
+  clock = { now: () => at };
+}
+
+const logger = createLogger(config.logLevel);
+const kv = await openKv(config).catch((err) =>
+  fail(`cannot open KV at "${config.kvPath}": ${err.message}`)
+);
+const command = positionals[0];
+
+if (command === "job" || command === "rebuild") {
+  const deps = createServices({ kv, config, clock, logger, autoProject: false });
+  const code = await runCommand(deps, command, positionals.slice(1)).catch((err) => {
+    console.error(`${command} failed: ${err instanceof Error ? err.message : err}`);
+    return 1;
+  });
+  kv.close();
+  Deno.exit(code);
+} else if (command !== undefined) {
+  fail(`unknown command "${command}" (expected job or rebuild)`, 2);
+}
+
+const deps = createServices({ kv, config, clock, logger });
+const crons = new AbortController();
+registerJobs(deps, crons.signal);
+if (config.kvQueues) kv.listenQueue((msg) => deps.projector.handleMessage(msg));
+const sweeper = setInterval(() => deps.registry.sweep(), 30_000);
+// Catch up with anything a previous process left in the outbox.
+deps.projector.kick();
+
+const app = createApp(deps);
+const server = Deno.serve({
+  port: config.port,
+  onListen: ({ hostname, port }) =>
+    logger.info("listening", { url: `http://${hostname}:${port}`, kv: config.kvPath || "deploy" }),
+}, app.fetch);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info("shutting down", { signal });
+  clearInterval(sweeper);
+  crons.abort();
+  await server.shutdown();
+  await deps.registry.drain();
+  await deps.projector.stop();
+  kv.close();
+  logger.info("stopped", {});
+  Deno.exit(0);
+}
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(sig, () => void shutdown(sig));
+}

@@ -1,0 +1,81 @@
+/** `createApp(deps)`: the Hono application with its middleware and error mapping. */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { redactPath } from "../src/logger.ts";
+import type { AppDeps } from "../src/services.ts";
+import type { AppEnv } from "./context.ts";
+import { errorResponse, HttpError } from "./errors.ts";
+import { opsRoutes } from "./ops.ts";
+
+const MiB = 1024 * 1024;
+
+/** Paths whose bodies may reach 10 MiB (SPEC §2.5): sync and gpodder uploads. */
+function bodyCap(path: string): number {
+  if (path === "/api/v1/sync" || path.startsWith("/api/2/")) return 10 * MiB;
+  if (path.startsWith("/subscriptions/") || path.startsWith("/index.php/")) return 10 * MiB;
+  return MiB;
+}
+
+function requestIdFrom(header: string | undefined, fallback: () => string): string {
+  return header && /^[\w.:-]{1,128}$/.test(header) ? header : fallback();
+}
+
+/** Builds the whole HTTP application over the given dependencies. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { logger, metrics } = deps;
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const requestId = requestIdFrom(c.req.header("x-request-id"), deps.newId);
+    c.set("requestId", requestId);
+    await next();
+    c.header("X-Request-Id", requestId);
+    const route = c.req.routePath && c.req.routePath !== "/*" ? c.req.routePath : "unmatched";
+    const ms = performance.now() - started;
+    metrics.inc("http_requests_total", "HTTP requests by route and status.", {
+      route,
+      status: String(c.res.status),
+    });
+    metrics.observeLatency(route, ms / 1000);
+    logger.info("request", {
+      method: c.req.method,
+      route,
+      path: redactPath(new URL(c.req.url).pathname),
+      status: c.res.status,
+      ms: Math.round(ms * 10) / 10,
+      request_id: requestId,
+    });
+  });
+
+  app.use("*", (c, next) => {
+    const maxSize = bodyCap(new URL(c.req.url).pathname);
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new HttpError(
+          413,
+          "payload_too_large",
+          `The request body is larger than ${maxSize / MiB} MiB.`,
+        );
+      },
+    })(c, next);
+  });
+
+  app.route("/", opsRoutes(deps));
+
+  app.notFound((c) => c.json({ error: { code: "not_found", message: "No such resource." } }, 404));
+
+  app.onError((err, c) => {
+    const { status, body, headers } = errorResponse(err);
+    if (status >= 500 && status !== 503) {
+      logger.error("unhandled error", {
+        request_id: c.get("requestId"),
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+    }
+    return c.json(body, status as 400, headers);
+  });
+
+  return app;
+}

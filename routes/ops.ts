@@ -1,0 +1,62 @@
+/** Operations endpoints: `GET /health` and `GET /metrics` (SPEC §8). */
+import { Hono } from "hono";
+import { EVENT_TYPES } from "../src/domain/events.ts";
+import type { AppDeps } from "../src/services.ts";
+import * as keys from "../src/store/keys.ts";
+import type { AppEnv } from "./context.ts";
+
+async function stat(kv: Deno.Kv, ...parts: string[]): Promise<number> {
+  const e = await kv.get<Deno.KvU64>(keys.statKey(...parts));
+  return e.value ? Number(e.value.value) : 0;
+}
+
+/** `/health` and `/metrics`. */
+export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/health", async (c) => {
+    try {
+      await deps.kv.get(keys.statKey("appended"));
+      return c.json({ status: "ok", kv: "ok" });
+    } catch {
+      return c.json({ status: "degraded", kv: "error" }, 503);
+    }
+  });
+
+  app.get("/metrics", async (c) => {
+    const { kv } = deps;
+    const appended = await stat(kv, "appended");
+    const projected = await stat(kv, "projected_total");
+    const gauges = [
+      {
+        name: "balados_events_appended_total",
+        help: "Events appended to user streams (counted by the append commit).",
+        value: appended,
+        type: "counter",
+      },
+      {
+        name: "balados_outbox_backlog_events",
+        help: "Appended events the projector has not projected yet (queue lag).",
+        value: Math.max(0, appended - projected),
+      },
+      {
+        name: "balados_resident_actors",
+        help: "User actors resident in this process.",
+        value: deps.registry.size,
+      },
+    ];
+    const byType: string[] = [
+      "# HELP balados_events_projected_total Events projected, by type.",
+      "# TYPE balados_events_projected_total counter",
+    ];
+    for (const type of EVENT_TYPES) {
+      byType.push(
+        `balados_events_projected_total{type="${type}"} ${await stat(kv, "projected", type)}`,
+      );
+    }
+    const text = deps.metrics.render(gauges) + byType.join("\n") + "\n";
+    return c.body(text, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+
+  return app;
+}

@@ -1,0 +1,52 @@
+/** Commands a user's actor decides on. Ids are canonical; times are RFC 3339 UTC. */
+import type { Device, PrivacyLevel, PrivacyScope } from "./events.ts";
+
+/** What the caller supplies besides the command itself: time, ids and the device. */
+export type CommandMeta = Readonly<{
+  /** The server time of the decision (RFC 3339 UTC). */
+  now: string;
+  /** A unique prefix; event ids are this prefix plus an index. */
+  idPrefix: string;
+  device?: Device;
+}>;
+
+type CommandOf<T extends string, D> = Readonly<{ type: T; data: Readonly<D>; meta: CommandMeta }>;
+
+export type Subscribe = CommandOf<
+  "Subscribe",
+  { feed: string; rss_source_id?: string; subscribed_at?: string }
+>;
+export type Unsubscribe = CommandOf<"Unsubscribe", { feed: string; unsubscribed_at?: string }>;
+export type RecordPlay = CommandOf<"RecordPlay", {
+  feed: string;
+  item: string;
+  position: number;
+  played?: boolean;
+  duration?: number;
+  /** When the client made the change; a change older than the stored one is ignored. */
+  updated_at?: string;
+}>;
+export type UpdatePosition = CommandOf<
+  "UpdatePosition",
+  { item: string; position: number; updated_at?: string }
+>;
+export type SaveEpisode = CommandOf<"SaveEpisode", { feed: string; item: string }>;
+export type UnsaveEpisode = CommandOf<"UnsaveEpisode", { feed: string; item: string }>;
+export type ShareEpisode = CommandOf<"ShareEpisode", { feed: string; item: string }>;
+export type ChangePrivacy = CommandOf<"ChangePrivacy", {
+  scope: PrivacyScope;
+  /** null removes the override at that scope. */
+  privacy: PrivacyLevel | null;
+  feed?: string;
+  item?: string;
+}>;
+
+export type Command =
+  | Subscribe
+  | Unsubscribe
+  | RecordPlay
+  | UpdatePosition
+  | SaveEpisode
+  | UnsaveEpisode
+  | ShareEpisode
+  | ChangePrivacy;

@@ -1,0 +1,138 @@
+/** `decide(state, command) → events`: the user's business rules. Pure. */
+import type { Command, CommandMeta } from "./commands.ts";
+import { NotFoundError, ValidationError } from "./errors.ts";
+import type { UserEvent } from "./events.ts";
+import { isActive, ms, type UserState } from "./state.ts";
+
+/** Builds event ids from the command's prefix: `<prefix>-<index>`. */
+export function eventId(meta: CommandMeta, index: number): string {
+  return `${meta.idPrefix}-${index.toString(36).padStart(3, "0")}`;
+}
+
+function wholeSeconds(field: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(
+      "validation_failed",
+      `${field} must be a whole number of seconds ≥ 0.`,
+      { [field]: "expected an integer ≥ 0" },
+    );
+  }
+}
+
+function base(meta: CommandMeta, index: number, ts: string) {
+  return meta.device
+    ? { id: eventId(meta, index), ts, device: meta.device }
+    : { id: eventId(meta, index), ts };
+}
+
+/**
+ * Decides which events a command produces in the given state; `[]` when it changes nothing.
+ * @throws {ValidationError} for values out of range.
+ * @throws {NotFoundError} when the command is about something the user never had.
+ */
+export function decide(state: UserState, command: Command): readonly UserEvent[] {
+  const { meta } = command;
+  switch (command.type) {
+    case "Subscribe": {
+      const { feed, rss_source_id } = command.data;
+      const at = command.data.subscribed_at ?? meta.now;
+      const sub = state.subscriptions.get(feed);
+      if (isActive(sub)) {
+        const sameSource = rss_source_id === undefined || rss_source_id === sub!.rss_source_id;
+        if (sameSource) return [];
+      } else if (sub?.unsubscribed_at !== undefined && ms(at) <= ms(sub.unsubscribed_at)) {
+        return []; // an older subscribe than the unsubscribe we hold
+      }
+      const data = rss_source_id === undefined
+        ? { subscribed_at: at }
+        : { rss_source_id, subscribed_at: at };
+      return [{ ...base(meta, 0, at), type: "subscribed", feed, data }];
+    }
+    case "Unsubscribe": {
+      const { feed } = command.data;
+      const at = command.data.unsubscribed_at ?? meta.now;
+      const sub = state.subscriptions.get(feed);
+      if (!sub) throw new NotFoundError("Not subscribed to this feed.", { rss_source_feed: feed });
+      if (!isActive(sub) || ms(at) <= ms(sub.subscribed_at)) return [];
+      return [{ ...base(meta, 0, at), type: "unsubscribed", feed, data: { unsubscribed_at: at } }];
+    }
+    case "RecordPlay": {
+      const { feed, item, position, duration } = command.data;
+      wholeSeconds("position", position);
+      wholeSeconds("duration", duration);
+      const at = command.data.updated_at ?? meta.now;
+      const prev = state.plays.get(item);
+      const played = command.data.played ?? prev?.played ?? false;
+      if (prev) {
+        if (ms(at) <= ms(prev.updated_at) && command.data.updated_at !== undefined) return [];
+        const same = prev.position === position && prev.played === played &&
+          (duration === undefined || duration === prev.duration) && prev.feed === feed;
+        if (same) return [];
+      }
+      const data = duration === undefined ? { position, played } : { position, played, duration };
+      return [{ ...base(meta, 0, at), type: "played", feed, item, data }];
+    }
+    case "UpdatePosition": {
+      const { item, position } = command.data;
+      wholeSeconds("position", position);
+      const prev = state.plays.get(item);
+      if (!prev) throw new NotFoundError("This episode has no play status yet.", { item });
+      const at = command.data.updated_at ?? meta.now;
+      if (prev.position === position) return [];
+      if (command.data.updated_at !== undefined && ms(at) <= ms(prev.updated_at)) return [];
+      return [{
+        ...base(meta, 0, at),
+        type: "position_updated",
+        feed: prev.feed,
+        item,
+        data: { position },
+      }];
+    }
+    case "SaveEpisode":
+    case "UnsaveEpisode":
+    case "ShareEpisode": {
+      const { feed, item } = command.data;
+      const saved = state.saved.has(item);
+      if (command.type === "SaveEpisode" && saved) return [];
+      if (command.type === "UnsaveEpisode" && !saved) return [];
+      if (command.type === "ShareEpisode" && state.shared.has(item)) return [];
+      const type = command.type === "SaveEpisode"
+        ? "saved"
+        : command.type === "UnsaveEpisode"
+        ? "unsaved"
+        : "shared";
+      return [{ ...base(meta, 0, meta.now), type, feed, item, data: {} }];
+    }
+    case "ChangePrivacy": {
+      const { scope, privacy, feed, item } = command.data;
+      if (scope !== "user" && !feed) {
+        throw new ValidationError("validation_failed", "A feed is required for this scope.", {
+          feed: "required",
+        });
+      }
+      if (scope === "item" && !item) {
+        throw new ValidationError("validation_failed", "An item is required for item scope.", {
+          item: "required",
+        });
+      }
+      const current = scope === "user"
+        ? state.privacy.user
+        : scope === "feed"
+        ? state.privacy.feeds.get(feed!)
+        : state.privacy.items.get(item!)?.privacy;
+      if ((current ?? null) === privacy) return [];
+      const target = scope === "user" ? {} : scope === "feed" ? { feed } : { feed, item };
+      return [{
+        ...base(meta, 0, meta.now),
+        type: "privacy_changed",
+        ...target,
+        data: { scope, privacy },
+      }];
+    }
+    default: {
+      const never: never = command;
+      throw new ValidationError("unknown_command", `Unknown command ${JSON.stringify(never)}.`);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/** The user event types of SPEC §3, as a discriminated union. */
+
+export type PrivacyLevel = "public" | "anonymous" | "private";
+export type PrivacyScope = "user" | "feed" | "item";
+
+/** The device a change came from. */
+export type Device = Readonly<{ id: string; name?: string }>;
+
+type EventOf<T extends string, D> = Readonly<{
+  type: T;
+  /** Globally unique event id. */
+  id: string;
+  /** When the change happened (RFC 3339 UTC). */
+  ts: string;
+  device?: Device;
+  /** Canonical feed id. */
+  feed?: string;
+  /** Canonical item id. */
+  item?: string;
+  data: Readonly<D>;
+}>;
+
+export type Subscribed = EventOf<"subscribed", { rss_source_id?: string; subscribed_at: string }>;
+export type Unsubscribed = EventOf<"unsubscribed", { unsubscribed_at: string }>;
+export type Played = EventOf<"played", { position: number; played: boolean; duration?: number }>;
+export type PositionUpdated = EventOf<"position_updated", { position: number }>;
+export type Saved = EventOf<"saved", Record<string, never>>;
+export type Unsaved = EventOf<"unsaved", Record<string, never>>;
+export type Shared = EventOf<"shared", Record<string, never>>;
+/** `privacy: null` removes a feed/item override (or the user's own default). */
+export type PrivacyChanged = EventOf<
+  "privacy_changed",
+  { scope: PrivacyScope; privacy: PrivacyLevel | null }
+>;
+export type PlaylistCreated = EventOf<
+  "playlist_created",
+  { playlist_id: string; name: string; description: string; is_public: boolean }
+>;
+export type PlaylistUpdated = EventOf<
+  "playlist_updated",
+  { playlist_id: string; name: string; description: string; is_public: boolean }
+>;
+export type PlaylistDeleted = EventOf<"playlist_deleted", { playlist_id: string }>;
+export type PlaylistItemAdded = EventOf<
+  "playlist_item_added",
+  { playlist_id: string; item: string; position?: number }
+>;
+export type PlaylistItemRemoved = EventOf<
+  "playlist_item_removed",
+  { playlist_id: string; item: string }
+>;
+export type PlaylistReordered = EventOf<
+  "playlist_reordered",
+  { playlist_id: string; order: string[] }
+>;
+
+/** Any event a user's stream may hold. */
+export type UserEvent =
+  | Subscribed
+  | Unsubscribed
+  | Played
+  | PositionUpdated
+  | Saved
+  | Unsaved
+  | Shared
+  | PrivacyChanged
+  | PlaylistCreated
+  | PlaylistUpdated
+  | PlaylistDeleted
+  | PlaylistItemAdded
+  | PlaylistItemRemoved
+  | PlaylistReordered;
+
+export type EventType = UserEvent["type"];
+
+/** An event as stored: numbered in the user's stream. */
+export type StoredEvent = UserEvent & Readonly<{ seq: number; user_id: string }>;
+
+/** Every event type, for counters and validation. */
+export const EVENT_TYPES: readonly EventType[] = [
+  "subscribed",
+  "unsubscribed",
+  "played",
+  "position_updated",
+  "saved",
+  "unsaved",
+  "shared",
+  "privacy_changed",
+  "playlist_created",
+  "playlist_updated",
+  "playlist_deleted",
+  "playlist_item_added",
+  "playlist_item_removed",
+  "playlist_reordered",
+];

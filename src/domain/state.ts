@@ -1,0 +1,285 @@
+/** A user's state, rebuilt from their events by `evolve`. Pure. */
+import type { Device, PrivacyLevel, StoredEvent } from "./events.ts";
+
+export interface SubscriptionState {
+  readonly feed: string;
+  readonly rss_source_id?: string;
+  readonly subscribed_at: string;
+  readonly unsubscribed_at?: string;
+  readonly device?: Device;
+}
+
+export interface PlayState {
+  readonly feed: string;
+  readonly item: string;
+  readonly position: number;
+  readonly played: boolean;
+  readonly duration?: number;
+  readonly updated_at: string;
+}
+
+export interface EpisodeMark {
+  readonly feed: string;
+  readonly item: string;
+  readonly at: string;
+}
+
+export interface PlaylistItemState {
+  readonly feed?: string;
+  readonly item: string;
+  readonly added_at: string;
+  readonly removed_at?: string;
+  readonly position?: number;
+}
+
+export interface PlaylistState {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly is_public: boolean;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly deleted_at?: string;
+  readonly items: ReadonlyMap<string, PlaylistItemState>;
+}
+
+export interface PrivacyState {
+  readonly user?: PrivacyLevel;
+  readonly feeds: ReadonlyMap<string, PrivacyLevel>;
+  readonly items: ReadonlyMap<string, { feed?: string; privacy: PrivacyLevel }>;
+}
+
+export interface UserState {
+  /** Seq of the last event applied (0 for a new user). */
+  readonly seq: number;
+  readonly subscriptions: ReadonlyMap<string, SubscriptionState>;
+  readonly plays: ReadonlyMap<string, PlayState>;
+  readonly saved: ReadonlyMap<string, EpisodeMark>;
+  readonly shared: ReadonlyMap<string, EpisodeMark>;
+  readonly playlists: ReadonlyMap<string, PlaylistState>;
+  readonly privacy: PrivacyState;
+}
+
+/** The state of a user who has no events yet. */
+export const EMPTY_STATE: UserState = Object.freeze({
+  seq: 0,
+  subscriptions: new Map(),
+  plays: new Map(),
+  saved: new Map(),
+  shared: new Map(),
+  playlists: new Map(),
+  privacy: { feeds: new Map(), items: new Map() },
+});
+
+/** Milliseconds of an RFC 3339 string (the domain compares times as numbers). */
+export function ms(ts: string): number {
+  return Date.parse(ts);
+}
+
+/** True when the subscription's latest date is its subscription (not its unsubscription). */
+export function isActive(sub: SubscriptionState | undefined): boolean {
+  if (!sub) return false;
+  return sub.unsubscribed_at === undefined || ms(sub.subscribed_at) > ms(sub.unsubscribed_at);
+}
+
+/** True when a playlist item's latest add is newer than its latest remove. */
+export function isInPlaylist(item: PlaylistItemState): boolean {
+  return item.removed_at === undefined || ms(item.added_at) > ms(item.removed_at);
+}
+
+type MapName = "subscriptions" | "plays" | "saved" | "shared" | "playlists";
+type Draft = {
+  seq: number;
+  subscriptions: Map<string, SubscriptionState>;
+  plays: Map<string, PlayState>;
+  saved: Map<string, EpisodeMark>;
+  shared: Map<string, EpisodeMark>;
+  playlists: Map<string, PlaylistState>;
+  privacy: {
+    user?: PrivacyLevel;
+    feeds: Map<string, PrivacyLevel>;
+    items: Map<string, { feed?: string; privacy: PrivacyLevel }>;
+  };
+  /** Maps already copied in this draft (copy on first write, so a play update stays cheap). */
+  copied: Set<string>;
+};
+
+function draftOf(s: UserState): Draft {
+  return {
+    seq: s.seq,
+    subscriptions: s.subscriptions as Map<string, SubscriptionState>,
+    plays: s.plays as Map<string, PlayState>,
+    saved: s.saved as Map<string, EpisodeMark>,
+    shared: s.shared as Map<string, EpisodeMark>,
+    playlists: s.playlists as Map<string, PlaylistState>,
+    privacy: s.privacy as Draft["privacy"],
+    copied: new Set(),
+  };
+}
+
+function w<K extends MapName>(d: Draft, name: K): Draft[K] {
+  if (!d.copied.has(name)) {
+    d.copied.add(name);
+    (d as Record<MapName, unknown>)[name] = new Map(d[name] as Map<string, unknown>);
+  }
+  return d[name];
+}
+
+function wPrivacy(d: Draft): Draft["privacy"] {
+  if (!d.copied.has("privacy")) {
+    d.copied.add("privacy");
+    const p = d.privacy;
+    d.privacy = { user: p.user, feeds: new Map(p.feeds), items: new Map(p.items) };
+  }
+  return d.privacy;
+}
+
+function applyPlaylist(d: Draft, e: StoredEvent): void {
+  if (!("playlist_id" in e.data)) return;
+  const id = e.data.playlist_id;
+  const prev = d.playlists.get(id);
+  switch (e.type) {
+    case "playlist_created":
+    case "playlist_updated":
+      w(d, "playlists").set(id, {
+        id,
+        name: e.data.name,
+        description: e.data.description,
+        is_public: e.data.is_public,
+        created_at: prev?.created_at ?? e.ts,
+        updated_at: e.ts,
+        // Re-creating a deleted playlist with a newer date brings it back.
+        deleted_at: e.type === "playlist_created" ? undefined : prev?.deleted_at,
+        items: prev?.items ?? new Map(),
+      });
+      return;
+    case "playlist_deleted":
+      if (prev) w(d, "playlists").set(id, { ...prev, deleted_at: e.ts, updated_at: e.ts });
+      return;
+    case "playlist_item_added": {
+      if (!prev) return;
+      const items = new Map(prev.items);
+      const old = items.get(e.data.item);
+      items.set(e.data.item, {
+        feed: e.feed ?? old?.feed,
+        item: e.data.item,
+        added_at: e.ts,
+        removed_at: old?.removed_at,
+        position: e.data.position ?? old?.position,
+      });
+      w(d, "playlists").set(id, { ...prev, items });
+      return;
+    }
+    case "playlist_item_removed": {
+      const old = prev?.items.get(e.data.item);
+      if (!prev || !old) return;
+      const items = new Map(prev.items);
+      items.set(e.data.item, { ...old, removed_at: e.ts });
+      w(d, "playlists").set(id, { ...prev, items });
+      return;
+    }
+    case "playlist_reordered": {
+      if (!prev) return;
+      const items = new Map(prev.items);
+      e.data.order.forEach((item, position) => {
+        const old = items.get(item);
+        if (old) items.set(item, { ...old, position });
+      });
+      w(d, "playlists").set(id, { ...prev, items });
+      return;
+    }
+  }
+}
+
+function apply(d: Draft, e: StoredEvent): void {
+  d.seq = e.seq;
+  switch (e.type) {
+    case "subscribed": {
+      const prev = d.subscriptions.get(e.feed!);
+      w(d, "subscriptions").set(e.feed!, {
+        feed: e.feed!,
+        rss_source_id: e.data.rss_source_id ?? prev?.rss_source_id,
+        subscribed_at: e.data.subscribed_at,
+        unsubscribed_at: prev?.unsubscribed_at,
+        device: e.device ?? prev?.device,
+      });
+      return;
+    }
+    case "unsubscribed": {
+      const prev = d.subscriptions.get(e.feed!);
+      w(d, "subscriptions").set(e.feed!, {
+        feed: e.feed!,
+        rss_source_id: prev?.rss_source_id,
+        subscribed_at: prev?.subscribed_at ?? e.data.unsubscribed_at,
+        unsubscribed_at: e.data.unsubscribed_at,
+        device: e.device ?? prev?.device,
+      });
+      return;
+    }
+    case "played": {
+      const prev = d.plays.get(e.item!);
+      w(d, "plays").set(e.item!, {
+        feed: e.feed!,
+        item: e.item!,
+        position: e.data.position,
+        played: e.data.played,
+        duration: e.data.duration ?? prev?.duration,
+        updated_at: e.ts,
+      });
+      return;
+    }
+    case "position_updated": {
+      const prev = d.plays.get(e.item!);
+      if (prev) {
+        w(d, "plays").set(e.item!, { ...prev, position: e.data.position, updated_at: e.ts });
+      }
+      return;
+    }
+    case "saved":
+      w(d, "saved").set(e.item!, { feed: e.feed!, item: e.item!, at: e.ts });
+      return;
+    case "unsaved":
+      w(d, "saved").delete(e.item!);
+      return;
+    case "shared":
+      w(d, "shared").set(e.item!, { feed: e.feed!, item: e.item!, at: e.ts });
+      return;
+    case "privacy_changed": {
+      const p = e.data.privacy;
+      const priv = wPrivacy(d);
+      if (e.data.scope === "user") priv.user = p ?? undefined;
+      else if (e.data.scope === "feed") {
+        if (p) priv.feeds.set(e.feed!, p);
+        else priv.feeds.delete(e.feed!);
+      } else if (p) priv.items.set(e.item!, { feed: e.feed, privacy: p });
+      else priv.items.delete(e.item!);
+      return;
+    }
+    case "playlist_created":
+    case "playlist_updated":
+    case "playlist_deleted":
+    case "playlist_item_added":
+    case "playlist_item_removed":
+    case "playlist_reordered":
+      applyPlaylist(d, e);
+      return;
+    default: {
+      const never: never = e;
+      throw new Error(`unknown event ${(never as { type: string }).type}`);
+    }
+  }
+}
+
+/** Applies events in order and returns the new state; the input state is not changed. */
+export function evolveAll(state: UserState, events: readonly StoredEvent[]): UserState {
+  if (events.length === 0) return state;
+  const d = draftOf(state);
+  for (const e of events) apply(d, e);
+  const { copied: _copied, ...next } = d;
+  return next;
+}
+
+/** Applies one event (see evolveAll). */
+export function evolve(state: UserState, event: StoredEvent): UserState {
+  return evolveAll(state, [event]);
+}

@@ -1,0 +1,73 @@
+/**
+ * Wires the long-lived services (event store, group committer, actor registry, projector)
+ * from the basic dependencies. Used by main.ts and by the tests' app builder; it opens
+ * nothing and reads no environment itself.
+ */
+import { ActorRegistry } from "../actors/registry.ts";
+import { Projector } from "../jobs/projector.ts";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { newId } from "./ids.ts";
+import type { Logger } from "./logger.ts";
+import { Metrics } from "./metrics.ts";
+import { EventStore } from "./store/event_store.ts";
+import { GroupCommitter } from "./store/group_commit.ts";
+
+/** Everything the HTTP app and the jobs receive. */
+export interface AppDeps {
+  readonly kv: Deno.Kv;
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly fetch: typeof fetch;
+  readonly store: EventStore;
+  readonly registry: ActorRegistry;
+  readonly projector: Projector;
+  /** A fresh unique id. */
+  readonly newId: () => string;
+}
+
+export interface BaseDeps {
+  kv: Deno.Kv;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** Kick the projector after each commit (default true). */
+  autoProject?: boolean;
+}
+
+/** Builds the services over one KV handle. */
+export function createServices(base: BaseDeps): AppDeps {
+  const { kv, config, clock, logger } = base;
+  const committer = new GroupCommitter(kv, { maxChecksPerCommit: config.maxChecksPerCommit });
+  const kick = { projector: undefined as Projector | undefined };
+  const store = new EventStore({
+    kv,
+    committer,
+    useQueue: config.kvQueues,
+    onCommit: base.autoProject === false ? undefined : () => kick.projector?.kick(),
+  });
+  const projector = kick.projector = new Projector({ kv, store, logger }, {
+    usersPerCommit: Math.min(50, config.maxChecksPerCommit),
+  });
+  const ids = () => newId(clock);
+  const registry = new ActorRegistry({ store, clock, newId: ids }, {
+    idleMs: config.actorIdleMs,
+    maxResident: config.maxResidentActors,
+    mailboxCapacity: config.mailboxCapacity,
+  });
+  return {
+    kv,
+    config,
+    clock,
+    logger,
+    metrics: new Metrics(),
+    fetch: base.fetch ?? fetch,
+    store,
+    registry,
+    projector,
+    newId: ids,
+  };
+}

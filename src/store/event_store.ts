@@ -1,0 +1,191 @@
+/**
+ * The event store: a user's stream on Deno KV. `append` is one atomic commit per batch that
+ * checks the next seq slot is empty and writes the events, the head, the per-user read
+ * models, the outbox marker and (where KV queues exist) the projector's wake-up pointer.
+ */
+import type { StoredEvent, UserEvent } from "../domain/events.ts";
+import { EMPTY_STATE, evolveAll, type UserState } from "../domain/state.ts";
+import { commitOne, type CommitOp, type GroupCommitter, KV_LIMITS } from "./group_commit.ts";
+import * as keys from "./keys.ts";
+import { readModelMutations } from "./read_models.ts";
+
+/** Another writer appended to this user's stream first. */
+export class ConcurrencyError extends Error {
+  override name = "ConcurrencyError";
+  readonly code = "conflict";
+  /** The state as far as this append got before losing the race. */
+  readonly committed: UserState;
+  constructor(message: string, committed: UserState) {
+    super(message);
+    this.committed = committed;
+  }
+}
+
+/** The stream head kept beside the events. */
+export interface Head {
+  seq: number;
+  checkpointSeq: number;
+}
+
+/** The projector's wake-up message. */
+export interface ProjectMessage {
+  kind: "project";
+  userId: string;
+  toSeq: number;
+}
+
+export interface EventStoreDeps {
+  kv: Deno.Kv;
+  /** Shares commits between users; without it each batch commits alone. */
+  committer?: GroupCommitter;
+  /** Enqueue a projector pointer in each commit (local KV only). */
+  useQueue?: boolean;
+  /** Called after each successful commit (the projector's in-process kick). */
+  onCommit?: (userId: string, toSeq: number) => void;
+}
+
+/** Room kept in each commit for the head, outbox marker, queue pointer and counters. */
+const RESERVED_MUTATIONS = 8;
+const textEncoder = new TextEncoder();
+
+function keySize(key: Deno.KvKey): number {
+  let n = 4;
+  for (const part of key) n += typeof part === "string" ? textEncoder.encode(part).length + 2 : 9;
+  return n;
+}
+
+function valueSize(value: unknown): number {
+  return textEncoder.encode(JSON.stringify(value, (_k, v) => typeof v === "bigint" ? "0" : v))
+    .length;
+}
+
+function opOf(
+  checks: Deno.AtomicCheck[],
+  mutations: Deno.KvMutation[],
+  enqueues: unknown[],
+): CommitOp {
+  let bytes = 0, keyBytes = 0;
+  for (const m of mutations) {
+    const k = keySize(m.key);
+    keyBytes += k;
+    bytes += k + ("value" in m ? valueSize(m.value) : 0);
+  }
+  for (const c of checks) keyBytes += keySize(c.key);
+  for (const e of enqueues) bytes += valueSize(e);
+  return { checks, mutations, enqueues, bytes, keyBytes };
+}
+
+/**
+ * Upper bound of what one event adds to a commit: its own set plus the read-model writes
+ * it can cause (a play: the play, its old and new time index; a reorder: every item).
+ */
+function costOf(e: StoredEvent, size: number) {
+  const touched = e.type === "playlist_reordered" ? e.data.order.length + 1 : 3;
+  return { mutations: 1 + touched, bytes: size * 3 + touched * 400, keyBytes: (1 + touched) * 120 };
+}
+
+/** Loads and appends user event streams. */
+export class EventStore {
+  #deps: EventStoreDeps;
+
+  constructor(deps: EventStoreDeps) {
+    this.#deps = deps;
+  }
+
+  /** A user's current state: (checkpoint, when there is one) + the events after it. */
+  async load(userId: string): Promise<UserState> {
+    return evolveAll(EMPTY_STATE, await this.readEvents(userId, 0));
+  }
+
+  /** The user's events with seq > `afterSeq`, in order. */
+  async readEvents(userId: string, afterSeq: number, limit?: number): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    const iter = this.#deps.kv.list<StoredEvent>(
+      { start: keys.eventKey(userId, afterSeq + 1), end: [...keys.eventPrefix(userId), Infinity] },
+      { batchSize: 500, limit },
+    );
+    for await (const entry of iter) out.push(entry.value);
+    return out;
+  }
+
+  /** The user's stream head, or zeros for a new user. */
+  async head(userId: string): Promise<Head> {
+    const h = await this.#deps.kv.get<Head>(keys.headKey(userId));
+    return h.value ?? { seq: 0, checkpointSeq: 0 };
+  }
+
+  /**
+   * Appends events after `state.seq`. Inputs larger than one commit are split into
+   * consecutive commits that each commit whole.
+   * @throws {ConcurrencyError} when another writer took the next seq first; its
+   * `committed` state says how far this append got.
+   */
+  async append(
+    userId: string,
+    state: UserState,
+    events: readonly UserEvent[],
+  ): Promise<{ events: StoredEvent[]; state: UserState }> {
+    const stored: StoredEvent[] = [];
+    let current = state;
+    let i = 0;
+    while (i < events.length) {
+      const { op, batch, next } = await this.#buildBatch(userId, current, events, i);
+      const ok = this.#deps.committer
+        ? await this.#deps.committer.submit(op)
+        : await commitOne(this.#deps.kv, op);
+      if (!ok) {
+        throw new ConcurrencyError(`Stream of ${userId} moved past seq ${current.seq}.`, current);
+      }
+      stored.push(...batch);
+      current = next;
+      i += batch.length;
+      this.#deps.onCommit?.(userId, current.seq);
+    }
+    return { events: stored, state: current };
+  }
+
+  /** Takes as many events from `start` as fit one commit and builds that commit. */
+  async #buildBatch(userId: string, state: UserState, events: readonly UserEvent[], start: number) {
+    let mutationsLeft = KV_LIMITS.mutations - RESERVED_MUTATIONS;
+    let bytesLeft = KV_LIMITS.bytes * 0.6;
+    let keyBytesLeft = KV_LIMITS.keyBytes * 0.6;
+    const batch: StoredEvent[] = [];
+    for (let i = start; i < events.length; i++) {
+      const e = { ...events[i], seq: state.seq + batch.length + 1, user_id: userId } as StoredEvent;
+      const size = valueSize(e);
+      if (size > KV_LIMITS.valueBytes - 1024) {
+        throw new RangeError(`Event ${e.type} is ${size} bytes, over KV's value limit.`);
+      }
+      const cost = costOf(e, size);
+      const full = mutationsLeft < cost.mutations || bytesLeft < cost.bytes ||
+        keyBytesLeft < cost.keyBytes;
+      if (full && batch.length > 0) break;
+      batch.push(e);
+      mutationsLeft -= cost.mutations;
+      bytesLeft -= cost.bytes;
+      keyBytesLeft -= cost.keyBytes;
+    }
+    const next = evolveAll(state, batch);
+    const last = next.seq;
+    const mutations: Deno.KvMutation[] = batch.map((e) => ({
+      type: "set",
+      key: keys.eventKey(userId, e.seq),
+      value: e,
+    }));
+    mutations.push(...await readModelMutations(userId, state, next, batch));
+    mutations.push(
+      {
+        type: "set",
+        key: keys.headKey(userId),
+        value: { seq: last, checkpointSeq: 0 } satisfies Head,
+      },
+      { type: "set", key: keys.outboxKey(userId, last), value: { seq: last } },
+      { type: "sum", key: keys.statKey("appended"), value: new Deno.KvU64(BigInt(batch.length)) },
+    );
+    const enqueues: ProjectMessage[] = this.#deps.useQueue
+      ? [{ kind: "project", userId, toSeq: last }]
+      : [];
+    const checks = [{ key: keys.eventKey(userId, state.seq + 1), versionstamp: null }];
+    return { op: opOf(checks, mutations, enqueues), batch, next };
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Group commit: appends from different users that arrive while a commit is in flight are
+ * merged into the next atomic commit, each keeping its own checks. Deno KV's local backend
+ * has one writer, so batching commits is how throughput goes past one commit per write.
+ */
+
+/** KV's limits for one atomic commit (measured on Deno 2.9.6; see ARCHITECTURE.md). */
+export const KV_LIMITS = {
+  mutations: 1000,
+  bytes: 800 * 1024,
+  keyBytes: 80 * 1024,
+  valueBytes: 64 * 1024,
+} as const;
+
+/** One decision's writes; it commits whole or not at all. */
+export interface CommitOp {
+  readonly checks: readonly Deno.AtomicCheck[];
+  readonly mutations: readonly Deno.KvMutation[];
+  readonly enqueues: readonly unknown[];
+  /** Estimated bytes of keys and values. */
+  readonly bytes: number;
+  /** Estimated bytes of keys alone. */
+  readonly keyBytes: number;
+}
+
+interface Pending {
+  op: CommitOp;
+  resolve: (ok: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Commits one op on its own; false when one of its checks failed. */
+export async function commitOne(kv: Deno.Kv, op: CommitOp): Promise<boolean> {
+  const atomic = kv.atomic();
+  atomic.check(...op.checks);
+  atomic.mutate(...op.mutations);
+  for (const msg of op.enqueues) atomic.enqueue(msg);
+  const res = await atomic.commit();
+  return res.ok;
+}
+
+/** Batches commit ops into shared atomic commits, one commit in flight at a time. */
+export class GroupCommitter {
+  #kv: Deno.Kv;
+  #maxChecks: number;
+  #queue: Pending[] = [];
+  #running = false;
+
+  constructor(kv: Deno.Kv, options: { maxChecksPerCommit?: number } = {}) {
+    this.#kv = kv;
+    this.#maxChecks = options.maxChecksPerCommit ?? 100;
+  }
+
+  /** Commits `op` (possibly with others); resolves false when its own checks failed. */
+  submit(op: CommitOp): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ op, resolve, reject });
+      if (!this.#running) this.#run();
+    });
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#takeBatch();
+        await this.#commitBatch(batch);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let checks = 0, mutations = 0, bytes = 0, keyBytes = 0;
+    while (this.#queue.length > 0) {
+      const { op } = this.#queue[0];
+      const m = op.mutations.length + op.enqueues.length;
+      const fits = checks + op.checks.length <= this.#maxChecks &&
+        mutations + m <= KV_LIMITS.mutations && bytes + op.bytes <= KV_LIMITS.bytes * 0.9 &&
+        keyBytes + op.keyBytes <= KV_LIMITS.keyBytes * 0.9;
+      if (!fits && batch.length > 0) break;
+      batch.push(this.#queue.shift()!);
+      checks += op.checks.length;
+      mutations += m;
+      bytes += op.bytes;
+      keyBytes += op.keyBytes;
+    }
+    return batch;
+  }
+
+  /**
+   * Commits the batch as one atomic; when a check fails (another process wrote one of these
+   * users), splits it in halves so the other ops still share commits.
+   */
+  async #commitBatch(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) {
+      const [p] = batch;
+      await commitOne(this.#kv, p.op).then(p.resolve, p.reject);
+      return;
+    }
+    let ok = false;
+    try {
+      const atomic = this.#kv.atomic();
+      for (const { op } of batch) {
+        atomic.check(...op.checks);
+        atomic.mutate(...op.mutations);
+        for (const msg of op.enqueues) atomic.enqueue(msg);
+      }
+      ok = (await atomic.commit()).ok;
+    } catch {
+      // A transport error fails the whole batch: the halves find out for themselves.
+    }
+    if (ok) {
+      for (const p of batch) p.resolve(true);
+      return;
+    }
+    const half = Math.ceil(batch.length / 2);
+    await this.#commitBatch(batch.slice(0, half));
+    await this.#commitBatch(batch.slice(half));
+  }
+}

@@ -1,0 +1,43 @@
+/** Builds the real app on a `:memory:` KV with a fake clock, for integration tests. */
+import type { Hono } from "hono";
+import { createApp } from "../../routes/app.ts";
+import type { AppEnv } from "../../routes/context.ts";
+import { loadConfig } from "../../src/config.ts";
+import { silentLogger } from "../../src/logger.ts";
+import { type AppDeps, createServices } from "../../src/services.ts";
+import { FakeClock } from "./clock.ts";
+
+export interface TestApp {
+  app: Hono<AppEnv>;
+  deps: AppDeps;
+  clock: FakeClock;
+  /** Waits for in-flight work (actors, projector) and closes KV. */
+  close(): Promise<void>;
+}
+
+/** A test app; `env` overrides configuration variables (KV queues are off by default). */
+export async function buildTestApp(
+  options: { env?: Record<string, string>; fetch?: typeof fetch; autoProject?: boolean } = {},
+): Promise<TestApp> {
+  const kv = await Deno.openKv(":memory:");
+  const config = loadConfig({ KV_PATH: ":memory:", KV_QUEUES: "off", ...options.env });
+  const clock = new FakeClock();
+  const deps = createServices({
+    kv,
+    config,
+    clock,
+    logger: silentLogger,
+    fetch: options.fetch,
+    autoProject: options.autoProject ?? false,
+  });
+  return {
+    app: createApp(deps),
+    deps,
+    clock,
+    async close() {
+      await deps.registry.drain();
+      await deps.projector.stop();
+      kv.close();
+    },
+  };
+}

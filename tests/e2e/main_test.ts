@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+
+/** A free loopback port (bind to 0, read it, release it). */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = l.addr as Deno.NetAddr;
+  l.close();
+  return port;
+}
+
+async function waitForHealth(url: string, deadlineMs = 20_000): Promise<Response> {
+  const until = Date.now() + deadlineMs;
+  while (true) {
+    try {
+      return await fetch(url);
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+Deno.test("main.ts serves /health on its port and exits 0 on SIGTERM", async () => {
+  const dir = await Deno.makeTempDir();
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
+    cwd: dir,
+    env: { PORT: String(port), KV_PATH: `${dir}/data/test.kv`, LOG_LEVEL: "warn" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const res = await waitForHealth(`http://127.0.0.1:${port}/health`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: "ok", kv: "ok" });
+    const stat = await Deno.stat(`${dir}/data/test.kv`);
+    assert.ok(stat.isFile, "the KV file was created");
+  } finally {
+    child.kill("SIGTERM");
+  }
+  const [status, out, err] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  assert.equal(status.code, 0, `exit ${status.code}\n${out}\n${err}`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("main.ts refuses a bad configuration with a one-line message", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
+    env: { PORT: "not-a-port", KV_PATH: ":memory:" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.notEqual(out.code, 0);
+  const msg = new TextDecoder().decode(out.stderr).trim();
+  assert.match(msg, /^configuration error: PORT: /);
+  assert.equal(msg.split("\n").length, 1);
+});

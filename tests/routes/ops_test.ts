@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { buildTestApp } from "../_support/app.ts";
+import { FEED } from "../_support/events.ts";
+
+Deno.test("GET /health answers ok with the KV status", async () => {
+  const t = await buildTestApp();
+  const res = await t.app.request("/health");
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { status: "ok", kv: "ok" });
+  assert.ok(res.headers.get("x-request-id"));
+  await t.close();
+});
+
+Deno.test("an unknown path is a JSON 404 in the SPEC error shape", async () => {
+  const t = await buildTestApp();
+  const res = await t.app.request("/no/such/thing");
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error.code, "not_found");
+  await t.close();
+});
+
+Deno.test("a sane X-Request-Id is echoed and a hostile one replaced", async () => {
+  const t = await buildTestApp();
+  const ok = await t.app.request("/health", { headers: { "X-Request-Id": "abc-123" } });
+  assert.equal(ok.headers.get("x-request-id"), "abc-123");
+  const bad = await t.app.request("/health", {
+    headers: { "X-Request-Id": "<script>".repeat(40) },
+  });
+  assert.notEqual(bad.headers.get("x-request-id"), "<script>".repeat(40));
+  await ok.body?.cancel();
+  await bad.body?.cancel();
+  await t.close();
+});
+
+Deno.test("a body over 1 MiB is refused with 413 payload_too_large", async () => {
+  const t = await buildTestApp();
+  const res = await t.app.request("/health", { method: "POST", body: "x".repeat(1024 * 1024 + 1) });
+  assert.equal(res.status, 413);
+  assert.equal((await res.json()).error.code, "payload_too_large");
+  await t.close();
+});
+
+Deno.test("GET /metrics reports requests, latency, events by type, backlog and actors", async () => {
+  const t = await buildTestApp();
+  await (await t.app.request("/health")).body?.cancel();
+  await t.deps.registry.execute("u1", { type: "Subscribe", data: { feed: FEED } });
+  let text = await (await t.app.request("/metrics")).text();
+  assert.match(text, /http_requests_total\{route="\/health",status="200"\} 1/);
+  assert.match(text, /http_request_duration_seconds_bucket\{route="\/health",le="\+Inf"\} 1/);
+  assert.match(text, /balados_events_appended_total 1/);
+  assert.match(text, /balados_outbox_backlog_events 1/);
+  assert.match(text, /balados_resident_actors 1/);
+  await t.deps.projector.drainAll();
+  text = await (await t.app.request("/metrics")).text();
+  assert.match(text, /balados_events_projected_total\{type="subscribed"\} 1/);
+  assert.match(text, /balados_outbox_backlog_events 0/);
+  await t.close();
+});

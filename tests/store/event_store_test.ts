@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { EMPTY_STATE } from "../../src/domain/state.ts";
+import { ConcurrencyError, EventStore } from "../../src/store/event_store.ts";
+import { GroupCommitter } from "../../src/store/group_commit.ts";
+import { itemHash } from "../../src/store/hash.ts";
+import * as keys from "../../src/store/keys.ts";
+import { itemN, playedEvent, subscribedEvent } from "../_support/events.ts";
+
+async function seqs(kv: Deno.Kv, userId: string): Promise<number[]> {
+  const out: number[] = [];
+  for await (const e of kv.list({ prefix: keys.eventPrefix(userId) })) out.push(e.key[2] as number);
+  return out;
+}
+
+Deno.test("append() numbers events from 1 and writes head, read models and outbox in one go", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = new EventStore({ kv });
+  const r = await store.append("u1", EMPTY_STATE, [subscribedEvent(1), playedEvent(1, 30)]);
+  assert.deepEqual(r.events.map((e) => e.seq), [1, 2]);
+  assert.equal(r.state.seq, 2);
+  assert.deepEqual(await store.head("u1"), { seq: 2, checkpointSeq: 0 });
+  const play = await kv.get(keys.playKey("u1", await itemHash(itemN(1))));
+  assert.equal((play.value as { position: number }).position, 30);
+  const markers = await Array.fromAsync(kv.list({ prefix: keys.outboxPrefix() }));
+  assert.deepEqual(markers.map((m) => m.key), [["outbox", "u1", 2]]);
+  assert.equal((await store.load("u1")).plays.get(itemN(1))!.position, 30);
+  kv.close();
+});
+
+Deno.test("two writers racing on one user: exactly one wins and seq has no gap", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const a = new EventStore({ kv });
+  const b = new EventStore({ kv });
+  const state = await a.load("u1");
+  const results = await Promise.allSettled([
+    a.append("u1", state, [playedEvent(1, 10)]),
+    b.append("u1", state, [playedEvent(2, 20), playedEvent(3, 30)]),
+  ]);
+  const won = results.filter((r) => r.status === "fulfilled");
+  const lost = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+  assert.equal(won.length, 1);
+  assert.equal(lost.length, 1);
+  assert.ok(lost[0].reason instanceof ConcurrencyError);
+  const n = (won[0] as PromiseFulfilledResult<{ events: unknown[] }>).value.events.length;
+  assert.deepEqual(await seqs(kv, "u1"), Array.from({ length: n }, (_, i) => i + 1));
+  kv.close();
+});
+
+Deno.test("an append too big for one commit is split into whole commits and all of it lands", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = new EventStore({ kv });
+  const events = Array.from({ length: 1500 }, (_, i) => playedEvent(i, i + 1));
+  const r = await store.append("u1", EMPTY_STATE, events);
+  assert.equal(r.state.seq, 1500);
+  assert.deepEqual(await seqs(kv, "u1"), Array.from({ length: 1500 }, (_, i) => i + 1));
+  const plays = await Array.fromAsync(kv.list({ prefix: keys.playPrefix("u1") }));
+  assert.equal(plays.length, 1500);
+  const markers = await Array.fromAsync(kv.list({ prefix: keys.outboxPrefix() }));
+  assert.ok(markers.length >= 2, "more than one commit was needed");
+  assert.equal((await store.load("u1")).plays.size, 1500);
+  kv.close();
+});
+
+Deno.test("a replaced play moves its time-index entry instead of leaving a stale one", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = new EventStore({ kv });
+  const r1 = await store.append("u1", EMPTY_STATE, [playedEvent(1, 10, "2026-01-01T00:00:00Z")]);
+  await store.append("u1", r1.state, [playedEvent(1, 20, "2026-01-02T00:00:00Z")]);
+  const index = await Array.fromAsync(kv.list({ prefix: keys.playByTimePrefix("u1") }));
+  assert.equal(index.length, 1);
+  assert.equal((index[0].value as { position: number }).position, 20);
+  kv.close();
+});
+
+Deno.test("group commit shares one commit between users and still refuses a stale writer", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const committer = new GroupCommitter(kv);
+  const store = new EventStore({ kv, committer });
+  await store.append("stale", EMPTY_STATE, [playedEvent(1, 1)]);
+  const results = await Promise.allSettled([
+    ...Array.from(
+      { length: 30 },
+      (_, i) => store.append(`u${i}`, EMPTY_STATE, [playedEvent(1, i)]),
+    ),
+    store.append("stale", EMPTY_STATE, [playedEvent(2, 2)]),
+  ]);
+  assert.equal(results.filter((r) => r.status === "fulfilled").length, 30);
+  assert.ok((results[30] as PromiseRejectedResult).reason instanceof ConcurrencyError);
+  const stamps = new Set<string>();
+  for (let i = 0; i < 30; i++) {
+    assert.deepEqual(await seqs(kv, `u${i}`), [1]);
+    stamps.add((await kv.get(keys.eventKey(`u${i}`, 1))).versionstamp!);
+  }
+  assert.ok(stamps.size < 30, `30 appends took ${stamps.size} commits`);
+  assert.deepEqual(await seqs(kv, "stale"), [1]);
+  kv.close();
+});
