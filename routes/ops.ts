@@ -40,6 +40,18 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
         value: Math.max(0, appended - projected),
       },
       {
+        name: "balados_append_commits_total",
+        help: "Atomic KV commits made by the append path of this process.",
+        value: deps.committer.stats.commits,
+        type: "counter",
+      },
+      {
+        name: "balados_append_commit_batches_total",
+        help: "Append batches (one decision each) those commits carried.",
+        value: deps.committer.stats.ops,
+        type: "counter",
+      },
+      {
         name: "balados_resident_actors",
         help: "User actors resident in this process.",
         value: deps.registry.size,

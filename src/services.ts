@@ -22,6 +22,7 @@ export interface AppDeps {
   readonly metrics: Metrics;
   readonly fetch: typeof fetch;
   readonly store: EventStore;
+  readonly committer: GroupCommitter;
   readonly registry: ActorRegistry;
   readonly projector: Projector;
   /** A fresh unique id. */
@@ -66,6 +67,7 @@ export function createServices(base: BaseDeps): AppDeps {
     metrics: new Metrics(),
     fetch: base.fetch ?? fetch,
     store,
+    committer,
     registry,
     projector,
     newId: ids,

@@ -45,6 +45,8 @@ export class GroupCommitter {
   #maxChecks: number;
   #queue: Pending[] = [];
   #running = false;
+  /** Atomic commits made and ops they carried (for metrics and the benchmark). */
+  readonly stats = { commits: 0, ops: 0 };
 
   constructor(kv: Deno.Kv, options: { maxChecksPerCommit?: number } = {}) {
     this.#kv = kv;
@@ -97,6 +99,8 @@ export class GroupCommitter {
   async #commitBatch(batch: Pending[]): Promise<void> {
     if (batch.length === 1) {
       const [p] = batch;
+      this.stats.commits++;
+      this.stats.ops++;
       await commitOne(this.#kv, p.op).then(p.resolve, p.reject);
       return;
     }
@@ -109,10 +113,12 @@ export class GroupCommitter {
         for (const msg of op.enqueues) atomic.enqueue(msg);
       }
       ok = (await atomic.commit()).ok;
+      this.stats.commits++;
     } catch {
       // A transport error fails the whole batch: the halves find out for themselves.
     }
     if (ok) {
+      this.stats.ops += batch.length;
       for (const p of batch) p.resolve(true);
       return;
     }
