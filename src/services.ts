@@ -27,6 +27,8 @@ export interface AppDeps {
   readonly projector: Projector;
   /** A fresh unique id. */
   readonly newId: () => string;
+  /** PBKDF2 iterations for new password hashes (default 600,000; tests lower it). */
+  readonly passwordIterations?: number;
 }
 
 export interface BaseDeps {
@@ -37,6 +39,7 @@ export interface BaseDeps {
   fetch?: typeof fetch;
   /** Kick the projector after each commit (default true). */
   autoProject?: boolean;
+  passwordIterations?: number;
 }
 
 /** Builds the services over one KV handle. */
@@ -71,5 +74,6 @@ export function createServices(base: BaseDeps): AppDeps {
     registry,
     projector,
     newId: ids,
+    passwordIterations: base.passwordIterations,
   };
 }

@@ -7,6 +7,9 @@ import { silentLogger } from "../../src/logger.ts";
 import { type AppDeps, createServices } from "../../src/services.ts";
 import { FakeClock } from "./clock.ts";
 
+/** Fast password hashing for tests; one test checks the real default. */
+export const TEST_PASSWORD_ITERATIONS = 1_000;
+
 export interface TestApp {
   app: Hono<AppEnv>;
   deps: AppDeps;
@@ -20,7 +23,12 @@ export async function buildTestApp(
   options: { env?: Record<string, string>; fetch?: typeof fetch; autoProject?: boolean } = {},
 ): Promise<TestApp> {
   const kv = await Deno.openKv(":memory:");
-  const config = loadConfig({ KV_PATH: ":memory:", KV_QUEUES: "off", ...options.env });
+  const config = loadConfig({
+    KV_PATH: ":memory:",
+    KV_QUEUES: "off",
+    BASE_URL: "http://localhost:8000",
+    ...options.env,
+  });
   const clock = new FakeClock();
   const deps = createServices({
     kv,
@@ -29,6 +37,7 @@ export async function buildTestApp(
     logger: silentLogger,
     fetch: options.fetch,
     autoProject: options.autoProject ?? false,
+    passwordIterations: TEST_PASSWORD_ITERATIONS,
   });
   return {
     app: createApp(deps),

@@ -1,0 +1,220 @@
+/** `GET/POST /users/register`, `GET/POST /users/log_in`, `POST /users/log_out` (SPEC §2.1). */
+import { Hono } from "hono";
+import type { AuthDeps } from "../../src/auth/deps.ts";
+import {
+  clearLoginFailures,
+  loginRetryAfter,
+  recordLoginFailure,
+} from "../../src/auth/login_limits.ts";
+import { authenticate, createUser, PASSWORD_MIN } from "../../src/auth/users.ts";
+import { DomainError } from "../../src/domain/errors.ts";
+import type { AppEnv } from "../context.ts";
+import { HttpError } from "../errors.ts";
+import {
+  anonymousCsrf,
+  checkAnonymousCsrf,
+  checkCsrf,
+  clientIp,
+  currentUser,
+  endSession,
+  readForm,
+  safeReturnTo,
+  startSession,
+} from "./_web.ts";
+import { Field, Layout, render } from "./layout.tsx";
+
+/** Where a visitor lands after logging in when no return path was given. */
+const HOME = "/apps";
+
+function ReturnTo(props: { path: string | null }) {
+  return props.path ? <input type="hidden" name="return_to" value={props.path} /> : null;
+}
+
+function RegisterForm(
+  props: {
+    csrf: string;
+    returnTo: string | null;
+    values?: Record<string, string>;
+    errors?: Record<string, string>;
+  },
+) {
+  const { values = {}, errors = {} } = props;
+  return (
+    <form method="post" action="/users/register">
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <ReturnTo path={props.returnTo} />
+      {errors.form && <p class="error" role="alert">{errors.form}</p>}
+      <Field
+        name="username"
+        label="Username"
+        value={values.username}
+        error={errors.username}
+        hint="3 to 32 characters: letters, digits, '_', '.' or '-'."
+        autocomplete="username"
+        required
+      />
+      <Field
+        name="email"
+        label="Email (optional)"
+        type="email"
+        value={values.email}
+        error={errors.email}
+        autocomplete="email"
+      />
+      <Field
+        name="password"
+        label="Password"
+        type="password"
+        error={errors.password}
+        hint={`At least ${PASSWORD_MIN} characters.`}
+        autocomplete="new-password"
+        required
+      />
+      <button type="submit">Create account</button>
+    </form>
+  );
+}
+
+function LogInForm(
+  props: { csrf: string; returnTo: string | null; username?: string; error?: string },
+) {
+  return (
+    <form method="post" action="/users/log_in">
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <ReturnTo path={props.returnTo} />
+      {props.error && <p class="error" role="alert">{props.error}</p>}
+      <Field
+        name="username"
+        label="Username"
+        value={props.username}
+        autocomplete="username"
+        required
+      />
+      <Field
+        name="password"
+        label="Password"
+        type="password"
+        autocomplete="current-password"
+        required
+      />
+      <button type="submit">Log in</button>
+    </form>
+  );
+}
+
+/** Registration, log-in and log-out pages. */
+export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const closed = () => deps.config.registration === "closed";
+
+  app.get("/users/register", (c) => {
+    if (closed()) {
+      return render(
+        c,
+        <Layout title="Registration is closed">
+          <p>This server does not accept new accounts. Ask its administrator for one.</p>
+        </Layout>,
+      );
+    }
+    const returnTo = safeReturnTo(c.req.query("return_to"));
+    const page = (
+      <Layout title="Create an account">
+        <RegisterForm csrf={anonymousCsrf(c, deps)} returnTo={returnTo} />
+        <p>
+          Already have an account? <a href="/users/log_in">Log in</a>.
+        </p>
+      </Layout>
+    );
+    return render(c, page);
+  });
+
+  app.post("/users/register", async (c) => {
+    if (closed()) throw new HttpError(403, "forbidden", "Registration is closed on this server.");
+    const form = await readForm(c);
+    checkAnonymousCsrf(c, form);
+    const returnTo = safeReturnTo(form.return_to);
+    const values = { username: form.username ?? "", email: form.email ?? "" };
+    try {
+      const user = await createUser(deps, { ...values, password: form.password ?? "" });
+      deps.logger.info("user registered", { user_id: user.id, role: user.role });
+      await startSession(c, deps, user.id);
+      return c.redirect(returnTo ?? HOME, 303);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const errors: Record<string, string> = err.code === "conflict"
+        ? { username: err.message }
+        : { form: "Please correct the fields below.", ...(err.details as Record<string, string>) };
+      const page = (
+        <Layout title="Create an account">
+          <RegisterForm csrf={form.csrf} returnTo={returnTo} values={values} errors={errors} />
+        </Layout>
+      );
+      return render(c, page, err.code === "conflict" ? 409 : 422);
+    }
+  });
+
+  app.get("/users/log_in", (c) => {
+    const returnTo = safeReturnTo(c.req.query("return_to"));
+    return render(
+      c,
+      <Layout title="Log in">
+        <LogInForm csrf={anonymousCsrf(c, deps)} returnTo={returnTo} />
+        {!closed() && (
+          <p>
+            No account yet?{" "}
+            <a
+              href={`/users/register${
+                returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ""
+              }`}
+            >
+              Create one
+            </a>.
+          </p>
+        )}
+      </Layout>,
+    );
+  });
+
+  app.post("/users/log_in", async (c) => {
+    const form = await readForm(c);
+    checkAnonymousCsrf(c, form);
+    const returnTo = safeReturnTo(form.return_to);
+    const attempt = { username: form.username ?? "", ip: clientIp(c, deps.config.trustedProxies) };
+    const wait = await loginRetryAfter(deps, attempt);
+    if (wait > 0) {
+      throw new HttpError(429, "rate_limited", "Too many failed log-ins. Try again later.", {
+        details: { retry_after_seconds: wait },
+        headers: { "Retry-After": String(wait) },
+      });
+    }
+    const user = await authenticate(deps, attempt.username, form.password ?? "");
+    if (!user) {
+      await recordLoginFailure(deps, attempt);
+      const page = (
+        <Layout title="Log in">
+          <LogInForm
+            csrf={form.csrf}
+            returnTo={returnTo}
+            username={attempt.username.slice(0, 64)}
+            error="Wrong username or password."
+          />
+        </Layout>
+      );
+      return render(c, page, 401);
+    }
+    await clearLoginFailures(deps, attempt);
+    await startSession(c, deps, user.id);
+    return c.redirect(returnTo ?? HOME, 303);
+  });
+
+  app.post("/users/log_out", async (c) => {
+    const form = await readForm(c);
+    const me = await currentUser(c, deps);
+    if (!me) return c.redirect("/users/log_in", 303);
+    checkCsrf(me.session.csrf, form.csrf);
+    await endSession(c, deps);
+    return c.redirect("/users/log_in", 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,147 @@
+/** App tokens (SPEC §2.2 step 3): a user's approval of one app's public key and scopes. */
+import { isoAt } from "../clock.ts";
+import { secretHash } from "../store/hash.ts";
+import { appTokenKey, appTokenPrefix } from "../store/keys.ts";
+import type { AuthDeps } from "./deps.ts";
+import type { AppAlg, AuthorizationRequest } from "./jwt.ts";
+
+/** A stored app token. Timestamps are RFC 3339 strings. */
+export interface AppToken {
+  readonly user_id: string;
+  readonly app_id: string;
+  readonly app_name: string;
+  readonly app_url: string | null;
+  readonly app_image: string | null;
+  /** PEM SPKI; request JWTs are verified with this key only. */
+  readonly public_key: string;
+  /** The one algorithm request JWTs of this app must use. */
+  readonly alg: AppAlg;
+  /** Fingerprint of (alg, public_key): names the imported key in the in-memory cache. */
+  readonly key_id: string;
+  readonly scopes: readonly string[];
+  readonly created_at: string;
+  /** Last time the user approved (first approval or a re-authorization). */
+  readonly authorized_at: string;
+  readonly last_used_at: string | null;
+  readonly revoked_at: string | null;
+}
+
+/** An app token as the API and the apps page show it (no key material). */
+export interface AppTokenView {
+  readonly app_id: string;
+  readonly name: string;
+  readonly url: string | null;
+  readonly image: string | null;
+  readonly scopes: readonly string[];
+  readonly alg: AppAlg;
+  readonly created_at: string;
+  readonly authorized_at: string;
+  readonly last_used_at: string | null;
+}
+
+/** Key-safe check of an app id from a URL or a token before it goes into a KV key. */
+export function isPlausibleAppId(appId: string): boolean {
+  return appId.length > 0 && appId.length <= 128;
+}
+
+/**
+ * Stores the user's approval of an app. Authorizing the same app again replaces its key and
+ * scopes and un-revokes it; `created_at` keeps the first approval.
+ */
+export async function authorizeApp(
+  deps: AuthDeps,
+  userId: string,
+  request: AuthorizationRequest,
+): Promise<AppToken> {
+  const key = appTokenKey(userId, request.app_id);
+  const now = isoAt(deps.clock.now());
+  const key_id = await secretHash(`${request.alg}\n${request.public_key}`);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await deps.kv.get<AppToken>(key);
+    const token: AppToken = {
+      user_id: userId,
+      app_id: request.app_id,
+      app_name: request.app_name,
+      app_url: request.app_url,
+      app_image: request.app_image,
+      public_key: request.public_key,
+      alg: request.alg,
+      key_id,
+      scopes: [...request.scopes],
+      created_at: existing.value?.created_at ?? now,
+      authorized_at: now,
+      last_used_at: existing.value?.last_used_at ?? null,
+      revoked_at: null,
+    };
+    if ((await deps.kv.atomic().check(existing).set(key, token).commit()).ok) return token;
+  }
+  throw new Error("authorizeApp: too many concurrent updates");
+}
+
+/** The app token of (user, app), revoked or not, with its versionstamp; null if none. */
+export async function getAppToken(
+  deps: AuthDeps,
+  userId: string,
+  appId: string,
+): Promise<Deno.KvEntryMaybe<AppToken> | null> {
+  if (!isPlausibleAppId(appId)) return null;
+  const entry = await deps.kv.get<AppToken>(appTokenKey(userId, appId));
+  return entry.value === null ? null : entry;
+}
+
+/** The user's apps that are currently authorized (not revoked), oldest first. */
+export async function listAppTokens(deps: AuthDeps, userId: string): Promise<AppToken[]> {
+  const tokens: AppToken[] = [];
+  for await (const entry of deps.kv.list<AppToken>({ prefix: appTokenPrefix(userId) })) {
+    if (entry.value.revoked_at === null) tokens.push(entry.value);
+  }
+  return tokens.sort((a, b) => a.created_at.localeCompare(b.created_at));
+}
+
+/**
+ * Revokes an app at once (the next request JWT from it is refused). Returns false when the
+ * user never authorized that app; revoking twice is harmless.
+ */
+export async function revokeAppToken(
+  deps: AuthDeps,
+  userId: string,
+  appId: string,
+): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const entry = await getAppToken(deps, userId, appId);
+    if (!entry?.value) return false;
+    if (entry.value.revoked_at !== null) return true;
+    const revoked: AppToken = { ...entry.value, revoked_at: isoAt(deps.clock.now()) };
+    const res = await deps.kv.atomic().check(entry).set(entry.key, revoked).commit();
+    if (res.ok) return true;
+  }
+  throw new Error("revokeAppToken: too many concurrent updates");
+}
+
+/** Records use of an app token, at most once a minute (a busy app must not write per request). */
+export async function touchAppToken(
+  deps: AuthDeps,
+  entry: Deno.KvEntry<AppToken>,
+): Promise<void> {
+  const now = deps.clock.now();
+  const last = entry.value.last_used_at ? Date.parse(entry.value.last_used_at) : -Infinity;
+  if (now - last < 60_000) return;
+  const touched: AppToken = { ...entry.value, last_used_at: isoAt(now) };
+  // A failed check means someone else just wrote (a revocation or another touch): skip.
+  await deps.kv.atomic().check(entry).set(entry.key, touched).commit();
+}
+
+/** The public view of an app token. */
+export function appTokenView(token: AppToken): AppTokenView {
+  return {
+    app_id: token.app_id,
+    name: token.app_name,
+    url: token.app_url,
+    image: token.app_image,
+    scopes: token.scopes,
+    alg: token.alg,
+    created_at: token.created_at,
+    authorized_at: token.authorized_at,
+    last_used_at: token.last_used_at,
+  };
+}

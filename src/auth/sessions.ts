@@ -1,0 +1,53 @@
+/**
+ * Web sessions: a random token in a cookie, only its SHA-256 hash in KV (with an expiry),
+ * and a CSRF token bound to the session for the forms of a logged-in user.
+ */
+import { secretHash } from "../store/hash.ts";
+import { sessionKey } from "../store/keys.ts";
+import type { AuthDeps } from "./deps.ts";
+import { looksLikeToken, randomToken } from "./random.ts";
+
+/** How long a session lasts from log-in. */
+export const SESSION_TTL_MS = 14 * 24 * 3_600_000;
+
+/** A stored session. */
+export interface Session {
+  readonly user_id: string;
+  /** CSRF token for this session's forms. */
+  readonly csrf: string;
+  /** Milliseconds since the epoch. */
+  readonly created_at: number;
+  readonly expires_at: number;
+}
+
+/** Starts a session for a user; the returned token goes in the cookie and nowhere else. */
+export async function createSession(
+  deps: AuthDeps,
+  userId: string,
+): Promise<{ token: string; session: Session }> {
+  const token = randomToken();
+  const now = deps.clock.now();
+  const session: Session = {
+    user_id: userId,
+    csrf: randomToken(),
+    created_at: now,
+    expires_at: now + SESSION_TTL_MS,
+  };
+  await deps.kv.set(sessionKey(await secretHash(token)), session, { expireIn: SESSION_TTL_MS });
+  return { token, session };
+}
+
+/** The live session for a cookie token, or null (unknown, malformed or expired). */
+export async function getSession(deps: AuthDeps, token: string): Promise<Session | null> {
+  if (!looksLikeToken(token)) return null;
+  const session = (await deps.kv.get<Session>(sessionKey(await secretHash(token)))).value;
+  // KV's expireIn is lazy and uses the real clock; the injected clock is the authority.
+  if (!session || session.expires_at <= deps.clock.now()) return null;
+  return session;
+}
+
+/** Ends a session (log-out). Unknown tokens are ignored. */
+export async function deleteSession(deps: AuthDeps, token: string): Promise<void> {
+  if (!looksLikeToken(token)) return;
+  await deps.kv.delete(sessionKey(await secretHash(token)));
+}
