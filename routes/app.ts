@@ -5,7 +5,9 @@ import { redactPath } from "../src/logger.ts";
 import type { AppDeps } from "../src/services.ts";
 import type { AppEnv } from "./context.ts";
 import { errorResponse, HttpError } from "./errors.ts";
+import { apiV1Routes } from "./api_v1/mod.ts";
 import { opsRoutes } from "./ops.ts";
+import { webRoutes } from "./web/mod.ts";
 
 const MiB = 1024 * 1024;
 
@@ -63,6 +65,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route("/", opsRoutes(deps));
+  app.route("/", webRoutes(deps));
+  app.route("/api/v1", apiV1Routes(deps));
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: "No such resource." } }, 404));
 

@@ -49,4 +49,32 @@ export type Command =
   | SaveEpisode
   | UnsaveEpisode
   | ShareEpisode
-  | ChangePrivacy;
+  | ChangePrivacy
+  | PlaylistCommand;
+
+export type CreatePlaylist = CommandOf<
+  "CreatePlaylist",
+  { id: string; name: string; description?: string; is_public?: boolean }
+>;
+export type UpdatePlaylist = CommandOf<
+  "UpdatePlaylist",
+  { id: string; name?: string; description?: string; is_public?: boolean }
+>;
+export type DeletePlaylist = CommandOf<"DeletePlaylist", { id: string }>;
+export type AddPlaylistItem = CommandOf<
+  "AddPlaylistItem",
+  { id: string; feed: string; item: string; position?: number }
+>;
+export type RemovePlaylistItem = CommandOf<"RemovePlaylistItem", { id: string; item: string }>;
+export type ReorderPlaylist = CommandOf<
+  "ReorderPlaylist",
+  { id: string; order: readonly string[] }
+>;
+
+export type PlaylistCommand =
+  | CreatePlaylist
+  | UpdatePlaylist
+  | DeletePlaylist
+  | AddPlaylistItem
+  | RemovePlaylistItem
+  | ReorderPlaylist;

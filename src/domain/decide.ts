@@ -1,8 +1,9 @@
 /** `decide(state, command) → events`: the user's business rules. Pure. */
 import type { Command, CommandMeta } from "./commands.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
-import type { UserEvent } from "./events.ts";
-import { isActive, ms, type UserState } from "./state.ts";
+import { decidePlaylist } from "./playlists.ts";
+import type { StoredEvent, UserEvent } from "./events.ts";
+import { isActive, ms, StateBuilder, type UserState } from "./state.ts";
 
 /** Builds event ids from the command's prefix: `<prefix>-<index>`. */
 export function eventId(meta: CommandMeta, index: number): string {
@@ -130,9 +131,42 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
         data: { scope, privacy },
       }];
     }
+    case "CreatePlaylist":
+    case "UpdatePlaylist":
+    case "DeletePlaylist":
+    case "AddPlaylistItem":
+    case "RemovePlaylistItem":
+    case "ReorderPlaylist":
+      return decidePlaylist(state, command);
     default: {
       const never: never = command;
       throw new ValidationError("unknown_command", `Unknown command ${JSON.stringify(never)}.`);
     }
   }
+}
+
+/**
+ * Decides several commands in order, each on the state the previous ones left (an OPML
+ * import, a batch of gpodder actions). Commands the domain refuses are reported, not thrown.
+ */
+export function decideAll(
+  state: UserState,
+  commands: readonly Command[],
+): { events: UserEvent[]; outcomes: ("changed" | "unchanged" | Error)[] } {
+  const builder = new StateBuilder(state);
+  const events: UserEvent[] = [];
+  const outcomes: ("changed" | "unchanged" | Error)[] = [];
+  let seq = state.seq;
+  for (const [index, command] of commands.entries()) {
+    try {
+      // Commands of one batch may share an id prefix: the command's index keeps ids unique.
+      const produced = decide(builder.view, command).map((e) => ({ ...e, id: `${e.id}.${index}` }));
+      for (const e of produced) builder.apply({ ...e, seq: ++seq, user_id: "" } as StoredEvent);
+      events.push(...produced);
+      outcomes.push(produced.length > 0 ? "changed" : "unchanged");
+    } catch (err) {
+      outcomes.push(err as Error);
+    }
+  }
+  return { events, outcomes };
 }

@@ -270,13 +270,36 @@ function apply(d: Draft, e: StoredEvent): void {
   }
 }
 
+/**
+ * Applies events one by one without copying the whole state each time (a large sync folds
+ * thousands of events). `view` is the state so far; `build()` ends the builder.
+ */
+export class StateBuilder {
+  #draft: Draft;
+  constructor(state: UserState) {
+    this.#draft = draftOf(state);
+  }
+  /** Applies one event. */
+  apply(event: StoredEvent): void {
+    apply(this.#draft, event);
+  }
+  /** The state so far; valid until the next apply. */
+  get view(): UserState {
+    return this.#draft;
+  }
+  /** The final state. */
+  build(): UserState {
+    const { copied: _copied, ...next } = this.#draft;
+    return next;
+  }
+}
+
 /** Applies events in order and returns the new state; the input state is not changed. */
 export function evolveAll(state: UserState, events: readonly StoredEvent[]): UserState {
   if (events.length === 0) return state;
-  const d = draftOf(state);
-  for (const e of events) apply(d, e);
-  const { copied: _copied, ...next } = d;
-  return next;
+  const b = new StateBuilder(state);
+  for (const e of events) b.apply(e);
+  return b.build();
 }
 
 /** Applies one event (see evolveAll). */

@@ -5,7 +5,13 @@
  */
 import { decodeFeedId } from "../domain/ids.ts";
 import type { PrivacyLevel, StoredEvent } from "../domain/events.ts";
-import type { PlayState, UserState } from "../domain/state.ts";
+import type {
+  PlaylistItemState,
+  PlaylistState,
+  PlayState,
+  SubscriptionState,
+  UserState,
+} from "../domain/state.ts";
 import { feedHash, itemHash } from "./hash.ts";
 import * as keys from "./keys.ts";
 
@@ -62,7 +68,8 @@ function feedUrlOf(feed: string): string {
   return decodeFeedId(feed).feedUrl;
 }
 
-function playView(p: PlayState): PlayView {
+/** The stored/API shape of a play status. */
+export function playView(p: PlayState): PlayView {
   const v: PlayView = {
     rss_source_feed: p.feed,
     rss_source_item: p.item,
@@ -72,6 +79,42 @@ function playView(p: PlayState): PlayView {
   };
   if (p.duration !== undefined) v.duration = p.duration;
   return v;
+}
+
+/** The stored/API shape of a subscription. */
+export function subscriptionView(s: SubscriptionState): SubscriptionView {
+  return compact<SubscriptionView>({
+    rss_source_feed: s.feed,
+    feed_url: feedUrlOf(s.feed),
+    rss_source_id: s.rss_source_id,
+    subscribed_at: s.subscribed_at,
+    unsubscribed_at: s.unsubscribed_at,
+    device_id: s.device?.id,
+  });
+}
+
+/** The stored/API shape of a playlist's metadata. */
+export function playlistView(pl: PlaylistState): PlaylistView {
+  return compact<PlaylistView>({
+    id: pl.id,
+    name: pl.name,
+    description: pl.description,
+    is_public: pl.is_public,
+    created_at: pl.created_at,
+    updated_at: pl.updated_at,
+    deleted_at: pl.deleted_at,
+  });
+}
+
+/** The stored/API shape of a playlist item. */
+export function playlistItemView(it: PlaylistItemState): PlaylistItemView {
+  return compact<PlaylistItemView>({
+    rss_source_feed: it.feed,
+    rss_source_item: it.item,
+    added_at: it.added_at,
+    removed_at: it.removed_at,
+    position: it.position,
+  });
 }
 
 /** Drops undefined fields so stored values stay compact. */

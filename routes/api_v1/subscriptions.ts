@@ -1,0 +1,96 @@
+/** Subscriptions (SPEC §4.2): list, subscribe, unsubscribe, OPML export and import. */
+import { Hono } from "hono";
+import type { Command } from "../../src/domain/commands.ts";
+import { decideAll } from "../../src/domain/decide.ts";
+import { encodeFeedId, isHttpUrl } from "../../src/domain/ids.ts";
+import { feedAt, Fields } from "../../src/domain/input.ts";
+import { buildOpml, parseOpml } from "../../src/formats/opml.ts";
+import { isoAt } from "../../src/clock.ts";
+import type { AppDeps } from "../../src/services.ts";
+import { listSubscriptions } from "../../src/store/queries.ts";
+import { subscriptionView } from "../../src/store/read_models.ts";
+import { requireScope } from "../auth_middleware.ts";
+import { readJsonObject } from "../body.ts";
+import type { AppEnv } from "../context.ts";
+import { HttpError } from "../errors.ts";
+import { execute } from "./_helpers.ts";
+
+const MAX_FEED_URL_BYTES = 2048;
+
+/** `/subscriptions…`, scopes `user.subscriptions.read|write`. */
+export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const read = requireScope("user.subscriptions.read");
+  const write = requireScope("user.subscriptions.write");
+
+  app.get("/subscriptions", read, async (c) => {
+    const includeAll = c.req.query("include") === "all";
+    return c.json({
+      subscriptions: await listSubscriptions(deps.kv, c.get("auth").userId, { includeAll }),
+    });
+  });
+
+  app.post("/subscriptions", write, async (c) => {
+    const body = await readJsonObject(c);
+    const { feed } = feedAt(body.rss_source_feed, "rss_source_feed");
+    const f = new Fields();
+    const rss_source_id = f.str(body, "rss_source_id", { optional: true, max: 256 });
+    f.done();
+    const r = await execute(deps, c, { type: "Subscribe", data: { feed, rss_source_id } });
+    const sub = r.state.subscriptions.get(feed)!;
+    return c.json(subscriptionView(sub), r.events.length > 0 ? 201 : 200);
+  });
+
+  app.get("/subscriptions/export.opml", read, async (c) => {
+    const subs = await listSubscriptions(deps.kv, c.get("auth").userId);
+    const xml = buildOpml(
+      `${c.get("auth").username}'s podcasts (Balados Sync)`,
+      subs.map((s) => ({ url: s.feed_url, title: s.feed_title })),
+      isoAt(deps.clock.now()),
+    );
+    return c.body(xml, 200, {
+      "Content-Type": "text/x-opml; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="subscriptions.opml"',
+    });
+  });
+
+  app.post("/subscriptions/import", write, async (c) => {
+    const text = await c.req.text();
+    if (text.trim() === "") throw new HttpError(400, "invalid_opml", "The request body is empty.");
+    const outlines = parseOpml(text);
+    const seen = new Set<string>();
+    let invalid = 0, repeated = 0;
+    const commands: Command[] = [];
+    for (const o of outlines) {
+      const bytes = new TextEncoder().encode(o.xmlUrl).length;
+      if (!isHttpUrl(o.xmlUrl) || bytes > MAX_FEED_URL_BYTES) {
+        invalid++;
+        continue;
+      }
+      const feed = encodeFeedId(o.xmlUrl);
+      if (seen.has(feed)) {
+        repeated++;
+        continue;
+      }
+      seen.add(feed);
+      commands.push({ type: "Subscribe", data: { feed }, meta: { now: "", idPrefix: "" } });
+    }
+    const auth = c.get("auth");
+    let imported = 0, already = 0;
+    await deps.registry.run(auth.userId, (state, meta) => {
+      const { events, outcomes } = decideAll(state, commands.map((cmd) => ({ ...cmd, meta })));
+      imported = outcomes.filter((o) => o === "changed").length;
+      already = outcomes.length - imported;
+      return events;
+    }, auth.device);
+    return c.json({ imported, skipped: already + repeated, invalid });
+  });
+
+  app.delete("/subscriptions/:feed", write, async (c) => {
+    const { feed } = feedAt(c.req.param("feed"), "feed");
+    const r = await execute(deps, c, { type: "Unsubscribe", data: { feed } });
+    return c.json(subscriptionView(r.state.subscriptions.get(feed)!));
+  });
+
+  return app;
+}

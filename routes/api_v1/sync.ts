@@ -1,0 +1,49 @@
+/** `POST /api/v1/sync` (SPEC §4.1): the client's state in, the merged server state out. */
+import { Hono } from "hono";
+import { decideSync } from "../../src/domain/sync.ts";
+import { parseSyncBody } from "../../src/domain/sync_input.ts";
+import type { UserState } from "../../src/domain/state.ts";
+import type { AppDeps } from "../../src/services.ts";
+import { describePlays } from "../../src/store/queries.ts";
+import {
+  playlistItemView,
+  playlistView,
+  playView,
+  subscriptionView,
+} from "../../src/store/read_models.ts";
+import { orderedItems } from "../../src/domain/playlists.ts";
+import { requireScope } from "../auth_middleware.ts";
+import { readJsonObject } from "../body.ts";
+import type { AppEnv } from "../context.ts";
+
+/** The whole server state in the GET endpoints' item shapes. */
+export async function mergedState(deps: AppDeps, state: UserState) {
+  return {
+    subscriptions: [...state.subscriptions.values()].map(subscriptionView),
+    play_statuses: await describePlays(deps.kv, [...state.plays.values()].map(playView)),
+    playlists: [...state.playlists.values()].map((pl) => ({
+      ...playlistView(pl),
+      items: orderedItems(pl).map(playlistItemView),
+    })),
+  };
+}
+
+/** `POST /sync`, scope `user.sync`. */
+export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post("/sync", requireScope("user.sync", { endpoint: "sync" }), async (c) => {
+    const input = parseSyncBody(await readJsonObject(c));
+    const auth = c.get("auth");
+    const result = await deps.registry.run(
+      auth.userId,
+      (state, meta) => decideSync(state, input, meta),
+      auth.device,
+    );
+    return c.json({
+      status: "success",
+      data: await mergedState(deps, result.state),
+      events_appended: result.events.length,
+    });
+  });
+  return app;
+}

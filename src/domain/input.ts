@@ -1,0 +1,149 @@
+/**
+ * Reading untrusted JSON into typed values: wrong types and out-of-range values are
+ * collected per field and reported together as one 422 `validation_failed`; a bad feed or
+ * item id is a 400 `invalid_feed_id` / `invalid_item_id` (SPEC §1). Pure.
+ */
+import { ValidationError } from "./errors.ts";
+import { decodeFeedId, decodeItemId } from "./ids.ts";
+
+type Obj = Record<string, unknown>;
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Normalises an RFC 3339 time to `toISOString()` form; null when it is not one. */
+export function normalizeTime(value: unknown): string | null {
+  if (typeof value !== "string" || !RFC3339.test(value)) return null;
+  const ms = Date.parse(value.replace(" ", "T"));
+  if (Number.isNaN(ms) || ms < 0 || ms > 253402300799999) return null;
+  return new Date(ms).toISOString();
+}
+
+/** Collects field errors, then throws them all at once. */
+export class Fields {
+  readonly errors: Record<string, string> = {};
+  #prefix: string;
+
+  constructor(prefix = "") {
+    this.#prefix = prefix;
+  }
+
+  #fail(name: string, why: string): undefined {
+    this.errors[this.#prefix + name] ??= why;
+    return undefined;
+  }
+
+  /** A string of at most `max` characters. */
+  str(o: Obj, name: string, opts: { optional?: boolean; max?: number; min?: number } = {}) {
+    const v = o[name];
+    if (v === undefined || v === null) {
+      return opts.optional ? undefined : this.#fail(name, "required");
+    }
+    if (typeof v !== "string") return this.#fail(name, "expected a string");
+    if (v.length > (opts.max ?? 1024)) {
+      return this.#fail(name, `at most ${opts.max ?? 1024} characters`);
+    }
+    if (v.length < (opts.min ?? 0)) return this.#fail(name, `at least ${opts.min} characters`);
+    return v;
+  }
+
+  /** A whole number ≥ min (seconds, positions). */
+  int(o: Obj, name: string, opts: { optional?: boolean; min?: number; max?: number } = {}) {
+    const v = o[name];
+    if (v === undefined || v === null) {
+      return opts.optional ? undefined : this.#fail(name, "required");
+    }
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) {
+      return this.#fail(name, "expected an integer");
+    }
+    if (v < (opts.min ?? 0)) return this.#fail(name, `must be ≥ ${opts.min ?? 0}`);
+    if (opts.max !== undefined && v > opts.max) return this.#fail(name, `must be ≤ ${opts.max}`);
+    return v;
+  }
+
+  bool(o: Obj, name: string, opts: { optional?: boolean } = {}) {
+    const v = o[name];
+    if (v === undefined || v === null) {
+      return opts.optional ? undefined : this.#fail(name, "required");
+    }
+    if (typeof v !== "boolean") return this.#fail(name, "expected true or false");
+    return v;
+  }
+
+  /** An RFC 3339 timestamp, normalised. */
+  time(o: Obj, name: string, opts: { optional?: boolean } = {}) {
+    const v = o[name];
+    if (v === undefined || v === null) {
+      return opts.optional ? undefined : this.#fail(name, "required");
+    }
+    return normalizeTime(v) ?? this.#fail(name, "expected an RFC 3339 time");
+  }
+
+  oneOf<T extends string>(
+    o: Obj,
+    name: string,
+    allowed: readonly T[],
+    opts: { optional?: boolean } = {},
+  ) {
+    const v = o[name];
+    if (v === undefined || v === null) {
+      return opts.optional ? undefined : this.#fail(name, "required");
+    }
+    if (!allowed.includes(v as T)) return this.#fail(name, `expected one of ${allowed.join(", ")}`);
+    return v as T;
+  }
+
+  /** An array of at most `max` objects. */
+  objects(o: Obj, name: string, max: number): Obj[] {
+    const v = o[name];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) return this.#fail(name, "expected an array") ?? [];
+    if (v.length > max) return this.#fail(name, `at most ${max} entries`) ?? [];
+    const bad = v.findIndex((x) => x === null || typeof x !== "object" || Array.isArray(x));
+    if (bad >= 0) return this.#fail(`${name}[${bad}]`, "expected an object") ?? [];
+    return v as Obj[];
+  }
+
+  /** Adds an error found by the caller. */
+  add(name: string, why: string): void {
+    this.#fail(name, why);
+  }
+
+  get ok(): boolean {
+    return Object.keys(this.errors).length === 0;
+  }
+
+  /** @throws {ValidationError} 422 with every field error. */
+  done(): void {
+    if (!this.ok) {
+      throw new ValidationError("validation_failed", "Some fields are invalid.", this.errors);
+    }
+  }
+}
+
+/** Decodes a feed id, naming the field in the error. @throws {ValidationError} 400. */
+export function feedAt(value: unknown, path: string): { feed: string; feedUrl: string } {
+  try {
+    return decodeFeedId(value);
+  } catch (err) {
+    throw new ValidationError("invalid_feed_id", (err as Error).message, { field: path });
+  }
+}
+
+/** Decodes an item id, naming the field in the error. @throws {ValidationError} 400. */
+export function itemAt(value: unknown, path: string) {
+  try {
+    return decodeItemId(value);
+  } catch (err) {
+    throw new ValidationError("invalid_item_id", (err as Error).message, { field: path });
+  }
+}
+
+/** Asserts the value is a JSON object. @throws {ValidationError} 422. */
+export function asObject(value: unknown, path: string): Obj {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ValidationError("validation_failed", `${path} must be an object.`, {
+      [path]: "expected an object",
+    });
+  }
+  return value as Obj;
+}

@@ -1,0 +1,85 @@
+/** Reads a `POST /api/v1/sync` body (SPEC §4.1) into a SyncInput. Pure. */
+import { feedAt, Fields, itemAt } from "./input.ts";
+import type {
+  SyncInput,
+  SyncPlaylist,
+  SyncPlaylistItem,
+  SyncPlayStatus,
+  SyncSubscription,
+} from "./sync.ts";
+import { MAX_PLAYLIST_ITEMS } from "./playlists.ts";
+
+/** Limits of one sync body (it also has to fit the 10 MiB body cap). */
+export const SYNC_LIMITS = { subscriptions: 10_000, playStatuses: 50_000, playlists: 200 } as const;
+
+const PLAYLIST_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * @throws {ValidationError} 422 `validation_failed` with per-field details, or 400
+ * `invalid_feed_id` / `invalid_item_id` naming the field.
+ */
+export function parseSyncBody(body: Record<string, unknown>): SyncInput {
+  const f = new Fields();
+  const subscriptions: SyncSubscription[] = f.objects(
+    body,
+    "subscriptions",
+    SYNC_LIMITS.subscriptions,
+  )
+    .map((o, i) => {
+      const at = new Fields(`subscriptions[${i}].`);
+      const { feed } = feedAt(o.rss_source_feed, `subscriptions[${i}].rss_source_feed`);
+      const rss_source_id = at.str(o, "rss_source_id", { optional: true, max: 256 });
+      const subscribed_at = at.time(o, "subscribed_at");
+      const unsubscribed_at = at.time(o, "unsubscribed_at", { optional: true });
+      Object.assign(f.errors, at.errors);
+      return { feed, rss_source_id, subscribed_at: subscribed_at!, unsubscribed_at };
+    });
+  const play_statuses: SyncPlayStatus[] = f.objects(body, "play_statuses", SYNC_LIMITS.playStatuses)
+    .map((o, i) => {
+      const at = new Fields(`play_statuses[${i}].`);
+      const { feed } = feedAt(o.rss_source_feed, `play_statuses[${i}].rss_source_feed`);
+      const { item } = itemAt(o.rss_source_item, `play_statuses[${i}].rss_source_item`);
+      const position = at.int(o, "position");
+      const played = at.bool(o, "played", { optional: true }) ?? false;
+      const duration = at.int(o, "duration", { optional: true });
+      const updated_at = at.time(o, "updated_at");
+      Object.assign(f.errors, at.errors);
+      return { feed, item, position: position!, played, duration, updated_at: updated_at! };
+    });
+  const playlists: SyncPlaylist[] = f.objects(body, "playlists", SYNC_LIMITS.playlists)
+    .map((o, i) => {
+      const at = new Fields(`playlists[${i}].`);
+      const id = at.str(o, "id", { optional: true, max: 64 });
+      if (id !== undefined && !PLAYLIST_ID.test(id)) at.add("id", "letters, digits, . _ - only");
+      const name = at.str(o, "name", { min: 1, max: 200 });
+      const description = at.str(o, "description", { optional: true, max: 4000 });
+      const is_public = at.bool(o, "is_public", { optional: true });
+      const updated_at = at.time(o, "updated_at");
+      const deleted_at = at.time(o, "deleted_at", { optional: true });
+      const items: SyncPlaylistItem[] = at.objects(o, "items", MAX_PLAYLIST_ITEMS * 2).map(
+        (it, j) => {
+          const p = `playlists[${i}].items[${j}]`;
+          const fi = new Fields(`${p}.`);
+          const { feed } = feedAt(it.rss_source_feed, `${p}.rss_source_feed`);
+          const { item } = itemAt(it.rss_source_item, `${p}.rss_source_item`);
+          const added_at = fi.time(it, "added_at");
+          const removed_at = fi.time(it, "removed_at", { optional: true });
+          const position = fi.int(it, "position", { optional: true, max: 1_000_000 });
+          Object.assign(f.errors, fi.errors);
+          return { feed, item, added_at: added_at!, removed_at, position };
+        },
+      );
+      Object.assign(f.errors, at.errors);
+      return {
+        id,
+        name: name!,
+        description,
+        is_public,
+        updated_at: updated_at!,
+        deleted_at,
+        items,
+      };
+    });
+  f.done();
+  return { subscriptions, play_statuses, playlists };
+}
