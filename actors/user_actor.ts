@@ -90,70 +90,95 @@ export class UserActor {
     return this.#mailbox.whenIdle();
   }
 
+  /**
+   * Decides on the cached state and appends. The cache can only be stale if another process
+   * wrote this user: a write then loses its KV check and retries after catching up, and an
+   * answer that appends nothing (a no-op, a refusal) is checked against KV before it is
+   * given, so no answer rests on a stale cache.
+   */
   async #handle(jobs: Job[]): Promise<void> {
-    let pending = jobs;
-    for (let attempt = 0; pending.length > 0; attempt++) {
+    let state = this.#state;
+    let caughtUp = false;
+    for (let attempt = 0;; attempt++) {
       try {
-        // Another process may have appended since: catch up (one short list) first, so
-        // no decision and no answer is based on a stale cache.
-        const cached = this.#state ?? await this.#deps.store.load(this.userId);
-        const missed = await this.#deps.store.readEvents(this.userId, cached.seq);
-        this.#state = evolveAll(cached, missed);
-        pending = await this.#attempt(pending, this.#state);
+        if (!state) {
+          state = await this.#deps.store.load(this.userId);
+          caughtUp = true;
+        } else if (!caughtUp && attempt > 0) {
+          state = await this.#catchUp(state);
+          caughtUp = true;
+        }
+        let round = this.#decideAll(jobs, state);
+        if (!caughtUp && (round.events.length === 0 || round.failed)) {
+          const fresh = await this.#catchUp(state);
+          caughtUp = true;
+          if (fresh !== state) round = this.#decideAll(jobs, state = fresh);
+        }
+        this.#state = state;
+        const appended = round.events.length > 0
+          ? await this.#deps.store.append(this.userId, state, round.events)
+          : { events: [], state };
+        this.#state = appended.state;
+        let offset = 0;
+        for (const d of round.decided) {
+          if ("error" in d) {
+            d.job.reject(d.error);
+            continue;
+          }
+          const events = appended.events.slice(offset, offset + d.count);
+          d.job.resolve({ events, state: appended.state });
+          offset += d.count;
+        }
+        return;
       } catch (err) {
         if (err instanceof ConcurrencyError && attempt < this.#maxRetries) {
-          // Catch up with what the other writer appended (next turn), then decide again.
-          this.#state = err.committed;
+          state = err.committed; // what did land; the rest is read on the next turn
+          caughtUp = false;
           continue;
         }
         this.#state = undefined; // reload from KV next time
-        for (const j of pending) j.reject(err);
+        for (const j of jobs) j.reject(err);
         return;
       }
     }
   }
 
-  /** Decides every job on a rolling state and appends all their events in one go. */
-  async #attempt(jobs: Job[], start: UserState): Promise<Job[]> {
+  async #catchUp(state: UserState): Promise<UserState> {
+    const missed = await this.#deps.store.readEvents(this.userId, state.seq);
+    return missed.length > 0 ? evolveAll(state, missed) : state;
+  }
+
+  /** Decides every job on a rolling state (nothing is settled here). */
+  #decideAll(jobs: Job[], start: UserState) {
     const now = isoAt(this.#deps.clock.now());
-    const decided: { job: Job; events: readonly UserEvent[] }[] = [];
-    const all: UserEvent[] = [];
+    const decided: ({ job: Job; count: number } | { job: Job; error: unknown })[] = [];
+    const events: UserEvent[] = [];
     let rolling = start;
+    let failed = false;
     for (const job of jobs) {
       const meta: CommandMeta = job.device
         ? { now, idPrefix: this.#deps.newId(), device: job.device }
         : { now, idPrefix: this.#deps.newId() };
-      let events: readonly UserEvent[];
+      let produced: readonly UserEvent[];
       try {
-        events = job.decision(rolling, meta);
-      } catch (err) {
-        job.reject(err);
+        produced = job.decision(rolling, meta);
+      } catch (error) {
+        decided.push({ job, error });
+        failed = true;
         continue;
       }
-      if (events.length > 0) {
+      if (produced.length > 0) {
         // Number them provisionally so the next job decides on the state after them.
         rolling = evolveAll(
           rolling,
-          events.map((e, i) =>
+          produced.map((e, i) =>
             ({ ...e, seq: rolling.seq + i + 1, user_id: this.userId }) as StoredEvent
           ),
         );
       }
-      decided.push({ job, events });
-      all.push(...events);
+      decided.push({ job, count: produced.length });
+      events.push(...produced);
     }
-    const appended = all.length > 0
-      ? await this.#deps.store.append(this.userId, start, all)
-      : { events: [], state: start };
-    this.#state = appended.state;
-    let offset = 0;
-    for (const { job, events } of decided) {
-      job.resolve({
-        events: appended.events.slice(offset, offset + events.length),
-        state: appended.state,
-      });
-      offset += events.length;
-    }
-    return [];
+    return { decided, events, failed };
   }
 }

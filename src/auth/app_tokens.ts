@@ -1,9 +1,10 @@
 /** App tokens (SPEC §2.2 step 3): a user's approval of one app's public key and scopes. */
 import { isoAt } from "../clock.ts";
 import { secretHash } from "../store/hash.ts";
-import { appTokenKey, appTokenPrefix } from "../store/keys.ts";
+import { appTokenKey, appTokenPrefix, userKey } from "../store/keys.ts";
 import type { AuthDeps } from "./deps.ts";
 import type { AppAlg, AuthorizationRequest } from "./jwt.ts";
+import { isUserId, type User } from "./users.ts";
 
 /** A stored app token. Timestamps are RFC 3339 strings. */
 export interface AppToken {
@@ -87,6 +88,23 @@ export async function getAppToken(
   if (!isPlausibleAppId(appId)) return null;
   const entry = await deps.kv.get<AppToken>(appTokenKey(userId, appId));
   return entry.value === null ? null : entry;
+}
+
+/**
+ * The user and their token for `appId` in one KV read (the hot path of every API request).
+ * Both are null when missing.
+ */
+export async function getUserAndAppToken(
+  deps: AuthDeps,
+  userId: string,
+  appId: string,
+): Promise<{ user: User | null; token: Deno.KvEntryMaybe<AppToken> | null }> {
+  if (!isPlausibleAppId(appId) || !isUserId(userId)) return { user: null, token: null };
+  const [user, token] = await deps.kv.getMany<[User, AppToken]>([
+    userKey(userId),
+    appTokenKey(userId, appId),
+  ]);
+  return { user: user.value, token: token.value === null ? null : token };
 }
 
 /** The user's apps that are currently authorized (not revoked), oldest first. */

@@ -6,7 +6,7 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import type { JWTPayload } from "jose";
 import { DomainError } from "../domain/errors.ts";
-import { type AppToken, getAppToken, touchAppToken } from "./app_tokens.ts";
+import { type AppToken, getAppToken, getUserAndAppToken, touchAppToken } from "./app_tokens.ts";
 import type { AuthDeps } from "./deps.ts";
 import { importStoredKey, isAppAlg } from "./jwt.ts";
 import { findUserBySub, type User } from "./users.ts";
@@ -137,8 +137,12 @@ export async function verifyRequestJwt(deps: AuthDeps, jwt: string): Promise<Ver
   if (typeof sub !== "string" || sub === "") {
     throw new Unauthorized('The request token lacks the required "sub" claim.');
   }
-  const user = await findUserBySub(deps, sub);
-  const entry = user ? await getAppToken(deps, user.id, iss) : null;
+  // `sub` is usually the user id: then the user and the app token come in one read.
+  let { user, token: entry } = await getUserAndAppToken(deps, sub, iss);
+  if (!user) {
+    user = await findUserBySub(deps, sub);
+    entry = user ? await getAppToken(deps, user.id, iss) : null;
+  }
   if (!user || !entry?.value) {
     throw new Unauthorized("This app is not authorized for this user.");
   }

@@ -103,6 +103,11 @@ export async function createUser(deps: AuthDeps, input: NewUser): Promise<User> 
   throw new RuleViolation("conflict", "Could not create the user; try again.");
 }
 
+/** True when the string has the shape of a user id (so it may go into a key). */
+export function isUserId(id: string): boolean {
+  return USER_ID.test(id);
+}
+
 /** The user with this id, or null (also for strings that cannot be an id). */
 export async function getUserById(deps: AuthDeps, id: string): Promise<User | null> {
   if (!USER_ID.test(id)) return null;
