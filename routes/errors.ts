@@ -28,6 +28,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   insufficient_scope: 403,
   forbidden: 403,
   forbidden_address: 403,
+  invalid_url: 400,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
