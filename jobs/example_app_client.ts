@@ -5,6 +5,8 @@
  *     → prints the URL to open in a browser to approve the app
  *   deno run … jobs/example_app_client.ts --key app_key.json --user alice
  *     → signs a request JWT and prints what GET /api/v1/me answers
+ *   JWT=$(deno run … jobs/example_app_client.ts --user alice --print-jwt)
+ *     → a request JWT valid for one hour, for curl
  *
  * The ES256 key pair is kept in the --key file (created on first run, reused afterwards).
  */
@@ -17,7 +19,8 @@ const USAGE = `Usage: deno run --allow-read --allow-write --allow-net jobs/examp
   --base <url>       server base URL (default http://localhost:8000)
   --app-id <id>      the app id, the JWT iss (default example-app)
   --scopes <list>    comma-separated scopes to request (default user.sync)
-  --user <id|name>   call /api/v1/me as this user instead of printing the authorize URL`;
+  --user <id|name>   call /api/v1/me as this user instead of printing the authorize URL
+  --print-jwt        with --user: only print a request JWT valid one hour (for curl)`;
 
 interface StoredKeys {
   readonly privateJwk: JWK;
@@ -46,6 +49,7 @@ async function main(args: string[]): Promise<number> {
       "app-id": { type: "string", default: "example-app" },
       scopes: { type: "string", default: "user.sync" },
       user: { type: "string" },
+      "print-jwt": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -82,8 +86,12 @@ async function main(args: string[]): Promise<number> {
     .setSubject(values.user)
     .setJti(crypto.randomUUID())
     .setIssuedAt(now)
-    .setExpirationTime(now + 300)
+    .setExpirationTime(now + (values["print-jwt"] ? 3600 : 300))
     .sign(privateKey);
+  if (values["print-jwt"]) {
+    console.log(jwt);
+    return 0;
+  }
   const res = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${jwt}` } });
   console.log(`${res.status} ${res.statusText}`);
   console.log(JSON.stringify(await res.json().catch(() => null), null, 2));
