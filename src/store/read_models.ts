@@ -188,17 +188,9 @@ export async function readModelMutations(
   const del = (key: Deno.KvKey) => out.push({ type: "delete", key });
   const t = touchedBy(events);
   for (const feed of t.subs) {
-    const s = after.subscriptions.get(feed)!;
     set(
       keys.subKey(userId, await feedHash(feed)),
-      compact<SubscriptionView>({
-        rss_source_feed: feed,
-        feed_url: feedUrlOf(feed),
-        rss_source_id: s.rss_source_id,
-        subscribed_at: s.subscribed_at,
-        unsubscribed_at: s.unsubscribed_at,
-        device_id: s.device?.id,
-      }),
+      subscriptionView(after.subscriptions.get(feed)!),
     );
   }
   for (const item of t.plays) {
@@ -260,31 +252,10 @@ export async function readModelMutations(
   for (const [id, items] of t.playlists) {
     const pl = after.playlists.get(id);
     if (!pl) continue;
-    set(
-      keys.playlistKey(userId, id),
-      compact<PlaylistView>({
-        id,
-        name: pl.name,
-        description: pl.description,
-        is_public: pl.is_public,
-        created_at: pl.created_at,
-        updated_at: pl.updated_at,
-        deleted_at: pl.deleted_at,
-      }),
-    );
+    set(keys.playlistKey(userId, id), playlistView(pl));
     for (const item of items) {
       const it = pl.items.get(item);
-      if (!it) continue;
-      set(
-        keys.playlistItemKey(userId, id, await itemHash(item)),
-        compact<PlaylistItemView>({
-          rss_source_feed: it.feed,
-          rss_source_item: item,
-          added_at: it.added_at,
-          removed_at: it.removed_at,
-          position: it.position,
-        }),
-      );
+      if (it) set(keys.playlistItemKey(userId, id, await itemHash(item)), playlistItemView(it));
     }
   }
   return out;
