@@ -90,7 +90,8 @@ export function playlistRoutes(deps: AppDeps): Hono<AppEnv> {
       type: "AddPlaylistItem",
       data: { id, feed, item, position },
     });
-    return respond(c, id, r.events.length > 0 ? 201 : 200);
+    const added = r.events.some((e) => e.type === "playlist_item_added");
+    return respond(c, id, added ? 201 : 200);
   });
 
   app.delete("/playlists/:id/items/:item", write, async (c) => {

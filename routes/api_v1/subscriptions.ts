@@ -1,13 +1,14 @@
 /** Subscriptions (SPEC §4.2): list, subscribe, unsubscribe, OPML export and import. */
 import { Hono } from "hono";
 import type { Command } from "../../src/domain/commands.ts";
-import { decideAll } from "../../src/domain/decide.ts";
+import { decide, decideAll } from "../../src/domain/decide.ts";
+import { isActive } from "../../src/domain/state.ts";
 import { encodeFeedId, isHttpUrl } from "../../src/domain/ids.ts";
 import { feedAt, Fields } from "../../src/domain/input.ts";
 import { buildOpml, parseOpml } from "../../src/formats/opml.ts";
 import { isoAt } from "../../src/clock.ts";
 import type { AppDeps } from "../../src/services.ts";
-import { listSubscriptions } from "../../src/store/queries.ts";
+import { describeSubscriptions, isActiveView, listSubscriptions } from "../../src/store/queries.ts";
 import { subscriptionView } from "../../src/store/read_models.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
@@ -25,9 +26,12 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.get("/subscriptions", read, async (c) => {
     const includeAll = c.req.query("include") === "all";
-    return c.json({
-      subscriptions: await listSubscriptions(deps.kv, c.get("auth").userId, { includeAll }),
-    });
+    const subscriptions = await listSubscriptions(deps.kv, c.get("auth").userId, { includeAll });
+    // Titles come from the metadata cache: fetch the missing ones in the background.
+    deps.feeds.backfillMeta(
+      subscriptions.filter((s) => !s.feed_title && isActiveView(s)).map((s) => s.rss_source_feed),
+    );
+    return c.json({ subscriptions });
   });
 
   app.post("/subscriptions", write, async (c) => {
@@ -36,9 +40,17 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
     const f = new Fields();
     const rss_source_id = f.str(body, "rss_source_id", { optional: true, max: 256 });
     f.done();
-    const r = await execute(deps, c, { type: "Subscribe", data: { feed, rss_source_id } });
-    const sub = r.state.subscriptions.get(feed)!;
-    return c.json(subscriptionView(sub), r.events.length > 0 ? 201 : 200);
+    const auth = c.get("auth");
+    let wasActive = false;
+    const r = await deps.registry.run(auth.userId, (state, meta) => {
+      wasActive = isActive(state.subscriptions.get(feed));
+      return decide(state, { type: "Subscribe", data: { feed, rss_source_id }, meta });
+    }, auth.device);
+    const [sub] = await describeSubscriptions(deps.kv, [
+      subscriptionView(r.state.subscriptions.get(feed)!),
+    ]);
+    // 201 only when this request made the subscription; a repeat (or a new source id) is 200.
+    return c.json(sub, r.events.length > 0 && !wasActive ? 201 : 200);
   });
 
   app.get("/subscriptions/export.opml", read, async (c) => {
@@ -89,7 +101,10 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
   app.delete("/subscriptions/:feed", write, async (c) => {
     const { feed } = feedAt(c.req.param("feed"), "feed");
     const r = await execute(deps, c, { type: "Unsubscribe", data: { feed } });
-    return c.json(subscriptionView(r.state.subscriptions.get(feed)!));
+    const [sub] = await describeSubscriptions(deps.kv, [
+      subscriptionView(r.state.subscriptions.get(feed)!),
+    ]);
+    return c.json(sub);
   });
 
   return app;

@@ -4,7 +4,7 @@ import { decideSync } from "../../src/domain/sync.ts";
 import { parseSyncBody } from "../../src/domain/sync_input.ts";
 import type { UserState } from "../../src/domain/state.ts";
 import type { AppDeps } from "../../src/services.ts";
-import { describePlays } from "../../src/store/queries.ts";
+import { describePlays, describeSubscriptions } from "../../src/store/queries.ts";
 import {
   playlistItemView,
   playlistView,
@@ -19,7 +19,10 @@ import type { AppEnv } from "../context.ts";
 /** The whole server state in the GET endpoints' item shapes. */
 export async function mergedState(deps: AppDeps, state: UserState) {
   return {
-    subscriptions: [...state.subscriptions.values()].map(subscriptionView),
+    subscriptions: await describeSubscriptions(
+      deps.kv,
+      [...state.subscriptions.values()].map(subscriptionView),
+    ),
     play_statuses: await describePlays(deps.kv, [...state.plays.values()].map(playView)),
     playlists: [...state.playlists.values()].map((pl) => ({
       ...playlistView(pl),

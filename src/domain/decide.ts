@@ -3,7 +3,7 @@ import type { Command, CommandMeta } from "./commands.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import { decidePlaylist } from "./playlists.ts";
 import type { StoredEvent, UserEvent } from "./events.ts";
-import { isActive, ms, StateBuilder, type UserState } from "./state.ts";
+import { isActive, ms, notBefore, StateBuilder, type UserState } from "./state.ts";
 
 /** Builds event ids from the command's prefix: `<prefix>-<index>`. */
 export function eventId(meta: CommandMeta, index: number): string {
@@ -37,11 +37,18 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
   switch (command.type) {
     case "Subscribe": {
       const { feed, rss_source_id } = command.data;
-      const at = command.data.subscribed_at ?? meta.now;
       const sub = state.subscriptions.get(feed);
+      const at = command.data.subscribed_at ?? notBefore(meta.now, sub?.unsubscribed_at);
       if (isActive(sub)) {
         const sameSource = rss_source_id === undefined || rss_source_id === sub!.rss_source_id;
         if (sameSource) return [];
+        // Only the client's source id changes: the subscription keeps its date.
+        return [{
+          ...base(meta, 0, meta.now),
+          type: "subscribed",
+          feed,
+          data: { rss_source_id: rss_source_id!, subscribed_at: sub!.subscribed_at },
+        }];
       } else if (sub?.unsubscribed_at !== undefined && ms(at) <= ms(sub.unsubscribed_at)) {
         return []; // an older subscribe than the unsubscribe we hold
       }
@@ -52,8 +59,8 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
     }
     case "Unsubscribe": {
       const { feed } = command.data;
-      const at = command.data.unsubscribed_at ?? meta.now;
       const sub = state.subscriptions.get(feed);
+      const at = command.data.unsubscribed_at ?? notBefore(meta.now, sub?.subscribed_at);
       if (!sub) throw new NotFoundError("Not subscribed to this feed.", { rss_source_feed: feed });
       if (!isActive(sub) || ms(at) <= ms(sub.subscribed_at)) return [];
       return [{ ...base(meta, 0, at), type: "unsubscribed", feed, data: { unsubscribed_at: at } }];
@@ -62,8 +69,8 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
       const { feed, item, position, duration } = command.data;
       wholeSeconds("position", position);
       wholeSeconds("duration", duration);
-      const at = command.data.updated_at ?? meta.now;
       const prev = state.plays.get(item);
+      const at = command.data.updated_at ?? notBefore(meta.now, prev?.updated_at);
       const played = command.data.played ?? prev?.played ?? false;
       if (prev) {
         if (ms(at) <= ms(prev.updated_at) && command.data.updated_at !== undefined) return [];
@@ -79,7 +86,7 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
       wholeSeconds("position", position);
       const prev = state.plays.get(item);
       if (!prev) throw new NotFoundError("This episode has no play status yet.", { item });
-      const at = command.data.updated_at ?? meta.now;
+      const at = command.data.updated_at ?? notBefore(meta.now, prev.updated_at);
       if (prev.position === position) return [];
       if (command.data.updated_at !== undefined && ms(at) <= ms(prev.updated_at)) return [];
       return [{

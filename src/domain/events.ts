@@ -49,9 +49,13 @@ export type PlaylistItemRemoved = EventOf<
   "playlist_item_removed",
   { playlist_id: string; item: string }
 >;
+/**
+ * Episodes get positions `offset`, `offset + 1`, … in `order`'s order. A long order is split
+ * over several events (each within KV's 64 KiB value limit), the later ones with an offset.
+ */
 export type PlaylistReordered = EventOf<
   "playlist_reordered",
-  { playlist_id: string; order: string[] }
+  { playlist_id: string; order: string[]; offset?: number }
 >;
 
 /** Any event a user's stream may hold. */

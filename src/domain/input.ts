@@ -120,8 +120,19 @@ export class Fields {
   }
 }
 
-/** Decodes a feed id, naming the field in the error. @throws {ValidationError} 400. */
+/** A missing id or one that is not a string is a wrong type (422), not a bad id (400). */
+function requireString(value: unknown, path: string): void {
+  if (typeof value === "string") return;
+  const why = value === undefined || value === null ? "required" : "expected a string";
+  throw new ValidationError("validation_failed", "Some fields are invalid.", { [path]: why });
+}
+
+/**
+ * Decodes a feed id, naming the field in the error.
+ * @throws {ValidationError} 422 when missing or not a string, 400 `invalid_feed_id` otherwise.
+ */
 export function feedAt(value: unknown, path: string): { feed: string; feedUrl: string } {
+  requireString(value, path);
   try {
     return decodeFeedId(value);
   } catch (err) {
@@ -129,8 +140,12 @@ export function feedAt(value: unknown, path: string): { feed: string; feedUrl: s
   }
 }
 
-/** Decodes an item id, naming the field in the error. @throws {ValidationError} 400. */
+/**
+ * Decodes an item id, naming the field in the error.
+ * @throws {ValidationError} 422 when missing or not a string, 400 `invalid_item_id` otherwise.
+ */
 export function itemAt(value: unknown, path: string) {
+  requireString(value, path);
   try {
     return decodeItemId(value);
   } catch (err) {

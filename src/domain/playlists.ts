@@ -1,11 +1,42 @@
 /** Decisions on playlists (SPEC §4.6); the sync endpoint uses the same events. Pure. */
 import type { CommandMeta, PlaylistCommand } from "./commands.ts";
 import { NotFoundError, RuleViolation, ValidationError } from "./errors.ts";
-import type { UserEvent } from "./events.ts";
-import { isInPlaylist, type PlaylistState, type UserState } from "./state.ts";
+import type { PlaylistReordered, UserEvent } from "./events.ts";
+import { isInPlaylist, notBefore, type PlaylistState, type UserState } from "./state.ts";
 
 /** Most episodes one playlist holds (a reorder must fit one KV commit). */
 export const MAX_PLAYLIST_ITEMS = 500;
+
+/** Most characters of item ids one `playlist_reordered` event carries (KV values ≤ 64 KiB). */
+const REORDER_CHUNK_CHARS = 32_000;
+
+/**
+ * The data of the `playlist_reordered` events that give `order` positions 0, 1, …: one
+ * event, or several with offsets when the item ids would not fit one KV value.
+ */
+export function reorderData(
+  playlistId: string,
+  order: readonly string[],
+): PlaylistReordered["data"][] {
+  const out: PlaylistReordered["data"][] = [];
+  const chunk = (from: number, to: number) =>
+    out.push(
+      from === 0
+        ? { playlist_id: playlistId, order: order.slice(from, to) }
+        : { playlist_id: playlistId, order: order.slice(from, to), offset: from },
+    );
+  let from = 0, size = 0;
+  for (let i = 0; i < order.length; i++) {
+    size += order[i].length + 3;
+    if (size > REORDER_CHUNK_CHARS && i > from) {
+      chunk(from, i);
+      from = i;
+      size = order[i].length + 3;
+    }
+  }
+  chunk(from, order.length);
+  return out;
+}
 
 /** Live items of a playlist in playlist order: position, then when they were added. */
 export function orderedItems(pl: PlaylistState) {
@@ -23,9 +54,16 @@ function live(state: UserState, id: string): PlaylistState {
   return pl;
 }
 
-function base(meta: CommandMeta) {
-  const b = { id: `${meta.idPrefix}-000`, ts: meta.now };
+function base(meta: CommandMeta, ts = meta.now, index = 0) {
+  const b = { id: `${meta.idPrefix}-${index.toString(36).padStart(3, "0")}`, ts };
   return meta.device ? { ...b, device: meta.device } : b;
+}
+
+/** True when every listed episode already sits at its index. */
+function inOrder(pl: PlaylistState, order: readonly string[], moved?: [string, number]) {
+  return order.every((item, position) =>
+    (moved?.[0] === item ? moved[1] : pl.items.get(item)?.position) === position
+  );
 }
 
 /**
@@ -55,13 +93,18 @@ export function decidePlaylist(state: UserState, command: PlaylistCommand): User
       };
       const same = data.name === pl.name && data.description === pl.description &&
         data.is_public === pl.is_public;
-      return same ? [] : [{ ...base(meta), type: "playlist_updated", data }];
+      const ts = notBefore(meta.now, pl.updated_at);
+      return same ? [] : [{ ...base(meta, ts), type: "playlist_updated", data }];
     }
     case "DeletePlaylist": {
       const pl = state.playlists.get(command.data.id);
       if (!pl) throw new NotFoundError("No such playlist.", { playlist_id: command.data.id });
       if (pl.deleted_at !== undefined) return [];
-      return [{ ...base(meta), type: "playlist_deleted", data: { playlist_id: pl.id } }];
+      return [{
+        ...base(meta, notBefore(meta.now, pl.updated_at)),
+        type: "playlist_deleted",
+        data: { playlist_id: pl.id },
+      }];
     }
     case "AddPlaylistItem": {
       const pl = live(state, command.data.id);
@@ -75,13 +118,36 @@ export function decidePlaylist(state: UserState, command: PlaylistCommand): User
           `A playlist holds at most ${MAX_PLAYLIST_ITEMS} episodes.`,
         );
       }
-      const last = items.reduce((m, i) => Math.max(m, i.position ?? -1), -1);
-      const position = command.data.position ?? (present ? existing.position : last + 1);
-      if (present && existing.position === position) return [];
-      const data = position === undefined
-        ? { playlist_id: pl.id, item }
-        : { playlist_id: pl.id, item, position };
-      return [{ ...base(meta), type: "playlist_item_added", feed, data }];
+      const ts = notBefore(meta.now, existing?.removed_at);
+      if (command.data.position === undefined) {
+        if (present) return [];
+        const last = items.reduce((m, i) => Math.max(m, i.position ?? -1), -1);
+        return [{
+          ...base(meta, ts),
+          type: "playlist_item_added",
+          feed,
+          data: { playlist_id: pl.id, item, position: last + 1 },
+        }];
+      }
+      // A position is an index: the episode is inserted there and the others move down.
+      const others = items.map((i) => i.item).filter((i) => i !== item);
+      const at = Math.min(command.data.position, others.length);
+      const order = [...others.slice(0, at), item, ...others.slice(at)];
+      const events: UserEvent[] = [];
+      if (!present) {
+        events.push({
+          ...base(meta, ts),
+          type: "playlist_item_added",
+          feed,
+          data: { playlist_id: pl.id, item, position: at },
+        });
+      }
+      if (!inOrder(pl, order, present ? undefined : [item, at])) {
+        for (const data of reorderData(pl.id, order)) {
+          events.push({ ...base(meta, ts, events.length), type: "playlist_reordered", data });
+        }
+      }
+      return events;
     }
     case "RemovePlaylistItem": {
       const pl = live(state, command.data.id);
@@ -92,7 +158,7 @@ export function decidePlaylist(state: UserState, command: PlaylistCommand): User
         });
       }
       return [{
-        ...base(meta),
+        ...base(meta, notBefore(meta.now, existing.added_at)),
         type: "playlist_item_removed",
         feed: existing.feed,
         data: { playlist_id: pl.id, item: command.data.item },
@@ -114,9 +180,12 @@ export function decidePlaylist(state: UserState, command: PlaylistCommand): User
         ...command.data.order,
         ...current.filter((i) => !command.data.order.includes(i)),
       ];
-      const same = order.every((item, position) => pl.items.get(item)!.position === position);
-      if (same) return [];
-      return [{ ...base(meta), type: "playlist_reordered", data: { playlist_id: pl.id, order } }];
+      if (inOrder(pl, order)) return [];
+      return reorderData(pl.id, order).map((data, i) => ({
+        ...base(meta, meta.now, i),
+        type: "playlist_reordered",
+        data,
+      }));
     }
   }
 }

@@ -76,6 +76,16 @@ export function ms(ts: string): number {
   return Date.parse(ts);
 }
 
+/**
+ * The time of a change made "now" (the client gave none): `now`, or just after `prev` when
+ * `prev` is not older, so that what the user just asked for wins over a date set by a client
+ * whose clock runs ahead (or by another change in the same millisecond).
+ */
+export function notBefore(now: string, prev: string | undefined): string {
+  if (prev === undefined || ms(now) > ms(prev)) return now;
+  return new Date(ms(prev) + 1).toISOString();
+}
+
 /** True when the subscription's latest date is its subscription (not its unsubscription). */
 export function isActive(sub: SubscriptionState | undefined): boolean {
   if (!sub) return false;
@@ -181,9 +191,10 @@ function applyPlaylist(d: Draft, e: StoredEvent): void {
     case "playlist_reordered": {
       if (!prev) return;
       const items = new Map(prev.items);
-      e.data.order.forEach((item, position) => {
+      const offset = e.data.offset ?? 0;
+      e.data.order.forEach((item, index) => {
         const old = items.get(item);
-        if (old) items.set(item, { ...old, position });
+        if (old) items.set(item, { ...old, position: offset + index });
       });
       w(d, "playlists").set(id, { ...prev, items });
       return;

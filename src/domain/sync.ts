@@ -5,6 +5,7 @@
 import type { CommandMeta } from "./commands.ts";
 import { eventId } from "./decide.ts";
 import type { StoredEvent, UserEvent } from "./events.ts";
+import { reorderData } from "./playlists.ts";
 import { isActive, isInPlaylist, ms, StateBuilder, type UserState } from "./state.ts";
 
 export interface SyncSubscription {
@@ -154,9 +155,12 @@ function syncPlaylist(out: Emitter, c: SyncPlaylist, index: number): void {
   for (const item of c.items) syncPlaylistItem(out, id, item);
   const now = out.state.playlists.get(id);
   if (now && clientNewer) syncOrder(out, id, c);
+  // Compare with the server's date before this sync: the client's own rename above must not
+  // hide a deletion made at the same time.
+  const serverUpdatedAt = server?.updated_at ?? c.updated_at;
   if (
     now && c.deleted_at !== undefined && now.deleted_at === undefined &&
-    ms(c.deleted_at) > ms(now.updated_at)
+    ms(c.deleted_at) > ms(serverUpdatedAt)
   ) {
     out.emit({ type: "playlist_deleted", ts: c.deleted_at, data: { playlist_id: id } });
   }
@@ -194,11 +198,9 @@ function syncOrder(out: Emitter, id: string, c: SyncPlaylist): void {
   });
   const same = wanted.every((item, position) => pl.items.get(item)!.position === position);
   if (same) return;
-  out.emit({
-    type: "playlist_reordered",
-    ts: c.updated_at,
-    data: { playlist_id: id, order: wanted },
-  });
+  for (const data of reorderData(id, wanted)) {
+    out.emit({ type: "playlist_reordered", ts: c.updated_at, data });
+  }
 }
 
 /**

@@ -43,12 +43,41 @@ export function escapeXml(text: string): string {
   );
 }
 
-function attributes(tag: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of tag.matchAll(/([A-Za-z_:][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')/g)) {
-    out.set(m[1].toLowerCase(), decodeXmlText(m[3] ?? m[4] ?? ""));
+const SPACE = new Set([" ", "\t", "\n", "\r"]);
+
+/**
+ * Reads the attributes of the tag whose name ends at `from`, up to its closing `>`, in one
+ * pass (a quoted value may hold ">"; no regex, so a hostile file costs linear time).
+ * Returns null when the tag never closes.
+ */
+function scanTag(text: string, from: number): { attrs: Map<string, string>; end: number } | null {
+  const attrs = new Map<string, string>();
+  let i = from;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === ">") return { attrs, end: i + 1 };
+    if (SPACE.has(c) || c === "/") {
+      i++;
+      continue;
+    }
+    const nameStart = i;
+    while (i < text.length && !SPACE.has(text[i]) && !"=>/\"'".includes(text[i])) i++;
+    const name = text.slice(nameStart, i).toLowerCase();
+    while (SPACE.has(text[i])) i++;
+    if (text[i] !== "=") {
+      if (i === nameStart) i++; // a stray quote
+      continue;
+    }
+    i++;
+    while (SPACE.has(text[i])) i++;
+    const quote = text[i];
+    if (quote !== '"' && quote !== "'") continue;
+    const close = text.indexOf(quote, i + 1);
+    if (close < 0) return null;
+    if (name) attrs.set(name, decodeXmlText(text.slice(i + 1, close)));
+    i = close + 1;
   }
-  return out;
+  return null;
 }
 
 /**
@@ -68,8 +97,14 @@ export function parseOpml(text: string): OpmlOutline[] {
     throw new ValidationError("invalid_opml", "This is not an OPML document (no <opml> element).");
   }
   const out: OpmlOutline[] = [];
-  for (const m of text.matchAll(/<outline\b([^>]*)>/gi)) {
-    const attrs = attributes(m[1]);
+  // Commented-out outlines are not subscriptions.
+  const body = text.replace(/<!--[\s\S]*?(-->|$)/g, "");
+  const opening = /<outline(?=[\s/>])/gi;
+  for (let m = opening.exec(body); m; m = opening.exec(body)) {
+    const tag = scanTag(body, m.index + m[0].length);
+    if (!tag) break; // an unclosed tag runs to the end of the file
+    opening.lastIndex = tag.end;
+    const { attrs } = tag;
     const xmlUrl = attrs.get("xmlurl");
     if (xmlUrl === undefined) continue;
     if (out.length >= MAX_OPML_OUTLINES) {

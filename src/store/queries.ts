@@ -13,15 +13,39 @@ import type {
   SubscriptionView,
 } from "./read_models.ts";
 
-/** A subscription as the API shows it. */
-export type SubscriptionOut = SubscriptionView & {
+/** A subscription as the API shows it: `rss_source_id` and `unsubscribed_at` null when unset. */
+export type SubscriptionOut = Omit<SubscriptionView, "rss_source_id" | "unsubscribed_at"> & {
+  rss_source_id: string | null;
+  unsubscribed_at: string | null;
   feed_title?: string;
   feed_author?: string;
   feed_cover?: string;
 };
 
+/** Adds the cached feed titles to subscription views and gives them the API shape. */
+export async function describeSubscriptions(
+  kv: Deno.Kv,
+  subs: readonly SubscriptionView[],
+): Promise<SubscriptionOut[]> {
+  const metas = await feedMetas(kv, subs.map((s) => s.rss_source_feed));
+  return subs.map((s) => {
+    const m = metas.get(s.rss_source_feed);
+    const out: SubscriptionOut = {
+      ...s,
+      rss_source_id: s.rss_source_id ?? null,
+      unsubscribed_at: s.unsubscribed_at ?? null,
+    };
+    if (m?.title) out.feed_title = m.title;
+    if (m?.author) out.feed_author = m.author;
+    if (m?.cover) out.feed_cover = m.cover;
+    return out;
+  });
+}
+
 /** True when the subscription's latest date is its subscription. */
-export function isActiveView(s: SubscriptionView): boolean {
+export function isActiveView(
+  s: Pick<SubscriptionView, "subscribed_at"> & { unsubscribed_at?: string | null },
+): boolean {
   return !s.unsubscribed_at || Date.parse(s.subscribed_at) > Date.parse(s.unsubscribed_at);
 }
 
@@ -35,15 +59,8 @@ export async function listSubscriptions(
   for await (const e of kv.list<SubscriptionView>({ prefix: keys.subPrefix(userId) })) {
     if (options.includeAll || isActiveView(e.value)) subs.push(e.value);
   }
-  const metas = await feedMetas(kv, subs.map((s) => s.rss_source_feed));
-  return subs.map((s) => {
-    const m = metas.get(s.rss_source_feed);
-    const out: SubscriptionOut = { ...s, rss_source_id: s.rss_source_id ?? undefined };
-    if (m?.title) out.feed_title = m.title;
-    if (m?.author) out.feed_author = m.author;
-    if (m?.cover) out.feed_cover = m.cover;
-    return out;
-  }).sort((a, b) => Date.parse(b.subscribed_at) - Date.parse(a.subscribed_at));
+  return (await describeSubscriptions(kv, subs))
+    .sort((a, b) => Date.parse(b.subscribed_at) - Date.parse(a.subscribed_at));
 }
 
 /** A play status as the API shows it. */
