@@ -1,19 +1,17 @@
 /**
  * The composition root: reads the environment, opens KV, registers crons and the queue
  * listener, and serves HTTP. Also runs one-off operator commands:
- *   deno task job <project> [--now <RFC 3339>]
+ *   deno task job <project|gateway|feedmeta> [--now <RFC 3339>]
  *   deno task projections:rebuild
  */
 import { parseArgs } from "node:util";
 import { createApp } from "./routes/app.ts";
-import { registerJobs } from "./jobs/mod.ts";
+import { handleQueueMessage, oneOffJobs, registerJobs } from "./jobs/mod.ts";
 import { rebuildProjections } from "./jobs/rebuild.ts";
 import { type Clock, systemClock } from "./src/clock.ts";
 import { type Config, ConfigError, loadConfig } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
 import { type AppDeps, createServices } from "./src/services.ts";
-
-const JOBS = ["project", "checkpoint", "cleanup", "popularity"] as const;
 
 function fail(message: string, code = 1): never {
   console.error(message);
@@ -36,17 +34,14 @@ async function runCommand(deps: AppDeps, command: string, args: string[]): Promi
     console.log(JSON.stringify({ rebuilt: true, ...r }));
     return 0;
   }
+  const jobs = oneOffJobs(deps);
   const job = args[0];
-  if (!JOBS.includes(job as typeof JOBS[number])) {
-    console.error(`usage: deno task job <${JOBS.join("|")}> [--now <RFC 3339>]`);
+  if (!job || !(job in jobs)) {
+    console.error(`usage: deno task job <${Object.keys(jobs).join("|")}> [--now <RFC 3339>]`);
     return 2;
   }
-  if (job !== "project") {
-    console.error(`job ${job}: not available in this version yet`);
-    return 2;
-  }
-  const r = await deps.projector.drainAll();
-  console.log(JSON.stringify({ job, ...r }));
+  const r = await jobs[job]();
+  console.log(JSON.stringify({ job, result: r }));
   return 0;
 }
 
@@ -83,19 +78,22 @@ if (command === "job" || command === "rebuild") {
     console.error(`${command} failed: ${err instanceof Error ? err.message : err}`);
     return 1;
   });
+  await deps.registry.drain();
+  await deps.projector.stop();
   kv.close();
   Deno.exit(code);
 } else if (command !== undefined) {
   fail(`unknown command "${command}" (expected job or rebuild)`, 2);
 }
 
-const deps = createServices({ kv, config, clock, logger });
+const deps = createServices({ kv, config, clock, logger, feedOptions: { backfill: true } });
 const crons = new AbortController();
 registerJobs(deps, crons.signal);
-if (config.kvQueues) kv.listenQueue((msg) => deps.projector.handleMessage(msg));
+if (config.kvQueues) kv.listenQueue((msg) => handleQueueMessage(deps, msg));
 const sweeper = setInterval(() => deps.registry.sweep(), 30_000);
-// Catch up with anything a previous process left in the outbox.
+// Catch up with what a previous process left: outbox markers and gateway plays.
 deps.projector.kick();
+deps.gateway.kick();
 
 const app = createApp(deps);
 const server = Deno.serve({
@@ -112,8 +110,10 @@ async function shutdown(signal: string): Promise<void> {
   clearInterval(sweeper);
   crons.abort();
   await server.shutdown();
+  await deps.gateway.stop(); // before the actors: it records plays through them
   await deps.registry.drain();
   await deps.projector.stop();
+  await deps.feeds.settled(); // background metadata writes (bounded by the fetch timeout)
   kv.close();
   logger.info("stopped", {});
   Deno.exit(0);

@@ -1,6 +1,7 @@
 /** `deno task bench`: runs the benchmarks and prints rates next to same-run baselines. */
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
+import { benchRss, reportRss } from "./rss.ts";
 import { benchWritePath } from "./write_path.ts";
 
 const { values } = parseArgs({
@@ -54,6 +55,11 @@ if (!values.only || values.only === "api") {
       `p99 ${a.positionP99Ms.toFixed(1)} ms, errors ${a.errors}`,
   );
   belowTarget ||= a.errors > 0 || a.syncAgainEvents !== 0;
+}
+
+if (!values.only || values.only === "rss") {
+  console.log("\nRSS proxy and personal feeds (loopback)");
+  belowTarget ||= reportRss(await benchRss());
 }
 
 console.log(belowTarget ? "\nRESULT: below target" : "\nRESULT: ok");

@@ -7,6 +7,8 @@ import type { AppEnv } from "./context.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { apiV1Routes } from "./api_v1/mod.ts";
 import { opsRoutes } from "./ops.ts";
+import { isPlayHostRequest, playRoutes, redactPlayHostPath } from "./play.ts";
+import { rssRoutes } from "./rss.ts";
 import { webRoutes } from "./web/mod.ts";
 
 const MiB = 1024 * 1024;
@@ -35,6 +37,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header("X-Request-Id", requestId);
     const route = c.req.routePath && c.req.routePath !== "/*" ? c.req.routePath : "unmatched";
     const ms = performance.now() - started;
+    const { host, pathname } = new URL(c.req.url);
+    // On the play host the first segment is a user token.
+    const onPlayHost = isPlayHostRequest(host, deps.config.playHost);
     metrics.inc("http_requests_total", "HTTP requests by route and status.", {
       route,
       status: String(c.res.status),
@@ -43,7 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     logger.info("request", {
       method: c.req.method,
       route,
-      path: redactPath(new URL(c.req.url).pathname),
+      path: onPlayHost ? redactPlayHostPath(pathname) : redactPath(pathname),
       status: c.res.status,
       ms: Math.round(ms * 10) / 10,
       request_id: requestId,
@@ -65,6 +70,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route("/", opsRoutes(deps));
+  // Before /api/v1, whose middleware asks for a JWT; the gateway before the pages.
+  app.route("/", rssRoutes(deps));
+  app.route("/", playRoutes(deps));
   app.route("/", webRoutes(deps));
   app.route("/api/v1", apiV1Routes(deps));
 

@@ -1,6 +1,7 @@
 /** Operations endpoints: `GET /health` and `GET /metrics` (SPEC §8). */
 import { Hono } from "hono";
 import { EVENT_TYPES } from "../src/domain/events.ts";
+import { feedCacheGauges } from "../src/rss/feed_service.ts";
 import type { AppDeps } from "../src/services.ts";
 import * as keys from "../src/store/keys.ts";
 import type { AppEnv } from "./context.ts";
@@ -55,6 +56,13 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
         name: "balados_resident_actors",
         help: "User actors resident in this process.",
         value: deps.registry.size,
+      },
+      ...feedCacheGauges(deps.feeds),
+      {
+        name: "balados_gateway_plays_recorded_total",
+        help: "Play-gateway hits this process turned into events.",
+        value: deps.gateway.processed,
+        type: "counter",
       },
     ];
     const byType: string[] = [

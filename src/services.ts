@@ -10,6 +10,8 @@ import type { Config } from "./config.ts";
 import { newId } from "./ids.ts";
 import type { Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
+import { FeedService, type FeedServiceOptions } from "./rss/feed_service.ts";
+import { GatewayProcessor } from "./rss/gateway_processor.ts";
 import { EventStore } from "./store/event_store.ts";
 import { GroupCommitter } from "./store/group_commit.ts";
 
@@ -25,6 +27,10 @@ export interface AppDeps {
   readonly committer: GroupCommitter;
   readonly registry: ActorRegistry;
   readonly projector: Projector;
+  /** The feed cache, host limiter and miss limiter shared by every RSS route and job. */
+  readonly feeds: FeedService;
+  /** Turns pending play-gateway records into `played` events. */
+  readonly gateway: GatewayProcessor;
   /** A fresh unique id. */
   readonly newId: () => string;
   /** PBKDF2 iterations for new password hashes (default 600,000; tests lower it). */
@@ -40,6 +46,10 @@ export interface BaseDeps {
   /** Kick the projector after each commit (default true). */
   autoProject?: boolean;
   passwordIterations?: number;
+  /** Feed fetching tunables (tests shorten the timeouts and limits). */
+  feedOptions?: FeedServiceOptions;
+  /** Drain gateway plays right after each gateway commit (default: as `autoProject`). */
+  autoGateway?: boolean;
 }
 
 /** Builds the services over one KV handle. */
@@ -62,6 +72,17 @@ export function createServices(base: BaseDeps): AppDeps {
     maxResident: config.maxResidentActors,
     mailboxCapacity: config.mailboxCapacity,
   });
+  const feeds = new FeedService({
+    kv,
+    clock,
+    logger,
+    allowPrivate: config.allowPrivateFeeds,
+    // Left out unless injected, so the real fetch keeps pinning connections.
+    fetch: base.fetch,
+  }, base.feedOptions);
+  const gateway = new GatewayProcessor({ kv, registry, logger }, {
+    autoKick: base.autoGateway ?? base.autoProject ?? true,
+  });
   return {
     kv,
     config,
@@ -73,6 +94,8 @@ export function createServices(base: BaseDeps): AppDeps {
     committer,
     registry,
     projector,
+    feeds,
+    gateway,
     newId: ids,
     passwordIterations: base.passwordIterations,
   };

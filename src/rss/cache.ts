@@ -108,6 +108,12 @@ export class LruCache<V> {
     return loading;
   }
 
+  /** True when `key` holds a value within its TTL (recency and counters untouched). */
+  isFresh(key: string): boolean {
+    const slot = this.#slots.get(key);
+    return slot !== undefined && this.#clock.now() - slot.storedAt < this.#ttlMs;
+  }
+
   /** The entry for `key`, fresh or not, without touching its recency. */
   peek(key: string): CacheEntry<V> | undefined {
     const slot = this.#slots.get(key);

@@ -96,3 +96,21 @@ export const feedMetaKey = (feedHash: string): Key => ["feedmeta", feedHash];
 // Auth bookkeeping (appended by the auth work).
 /** Set once, atomically, by the first user created: that user becomes admin. */
 export const firstUserKey = (): Key => ["meta", "first_user"];
+
+// Play gateway and feed metadata refresh (appended by the RSS work).
+/** A gateway play waiting to be recorded: `["gw_play", id]` (id is time-sortable). */
+export const gatewayPlayKey = (id: string): Key => ["gw_play", id];
+export const gatewayPlayPrefix = (): Key => ["gw_play"];
+/** Dedupe of gateway hits per user token and episode (expires after 10 minutes). */
+export const gatewaySeenKey = (tokenHash: string, itemHash: string): Key => [
+  "gw_seen",
+  tokenHash,
+  itemHash,
+];
+/** Feed metadata due for a background refresh at `dueAtMs` (value: the feed id). */
+export const feedMetaDueKey = (dueAtMs: number, feedHash: string): Key => [
+  "feedmeta_due",
+  dueAtMs,
+  feedHash,
+];
+export const feedMetaDuePrefix = (): Key => ["feedmeta_due"];

@@ -1,0 +1,143 @@
+/**
+ * Many feeds into one (SPEC §6.2): fetched with bounded concurrency, each raced against one
+ * overall deadline so that a hanging origin costs its slot and nothing more, then turned
+ * into items whose enclosures point at the play gateway.
+ */
+import { decodeItemId, encodeItemId, isHttpUrl, MAX_ITEM_ID_CHARS } from "../domain/ids.ts";
+import type { RssItem } from "./build.ts";
+import type { CachedFeed } from "./feed_loader.ts";
+import type { FeedItem } from "./parse.ts";
+
+/** A feed to include: canonical id and URL. */
+export interface FeedSource {
+  readonly feed: string;
+  readonly feedUrl: string;
+}
+
+/** What became of one feed: its cached body, or the error code that left it out. */
+export interface Gathered {
+  readonly source: FeedSource;
+  readonly cached?: CachedFeed;
+  readonly error?: string;
+}
+
+/** Builds the gateway URL of an episode for the token the feed was asked with. */
+export type PlayUrl = (feed: string, item: string) => string;
+
+/**
+ * Loads every source, `concurrency` at a time; whatever has not answered when `deadlineMs`
+ * runs out is reported as `upstream_timeout` (its fetch goes on in the background and
+ * still fills the cache). Never throws; results keep the order of `sources`.
+ */
+export async function gatherFeeds(
+  sources: readonly FeedSource[],
+  load: (source: FeedSource) => Promise<CachedFeed>,
+  options: { concurrency: number; deadlineMs: number },
+): Promise<Gathered[]> {
+  const results: Gathered[] = new Array(sources.length);
+  let expired = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => {
+      expired = true;
+      resolve("expired");
+    }, options.deadlineMs);
+  });
+  let next = 0;
+  const worker = async () => {
+    while (!expired && next < sources.length) {
+      const i = next++;
+      const source = sources[i];
+      const attempt = load(source).then(
+        (cached): Gathered => ({ source, cached }),
+        (err): Gathered => ({ source, error: (err as { code?: string })?.code ?? "error" }),
+      );
+      const r = await Promise.race([attempt, deadline]);
+      results[i] = r === "expired" ? { source, error: "upstream_timeout" } : r;
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency, sources.length));
+  try {
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    clearTimeout(timer);
+  }
+  return sources.map((source, i) => results[i] ?? { source, error: "upstream_timeout" });
+}
+
+/** The podcast's name as shown in episode titles: its title, else its host name. */
+export function podcastTitle(title: string | undefined, feedUrl: string): string {
+  if (title && title.trim() !== "") return title.trim();
+  try {
+    return new URL(feedUrl).hostname;
+  } catch {
+    return feedUrl;
+  }
+}
+
+/** `[Podcast Title] Episode Title`. */
+export function prefixedTitle(podcast: string, episode: string | undefined): string {
+  return `[${podcast}] ${episode?.trim() || "Untitled episode"}`;
+}
+
+/**
+ * The canonical item id of a feed item, or undefined when it cannot have one that decodes
+ * back to the same guid and enclosure (no http(s) enclosure, too long, ambiguous split).
+ */
+export function itemIdOf(item: FeedItem): string | undefined {
+  const url = item.enclosure?.url;
+  if (!url || !isHttpUrl(url)) return undefined;
+  const id = encodeItemId(item.guid, url);
+  if (id.length > MAX_ITEM_ID_CHARS) return undefined;
+  try {
+    const back = decodeItemId(id);
+    return back.guid === item.guid && back.enclosureUrl === url ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A feed item as a personal-feed item: prefixed title, gateway enclosure, same guid. */
+export function personalItem(
+  source: FeedSource,
+  podcast: string,
+  item: FeedItem,
+  playUrl: PlayUrl,
+): RssItem | undefined {
+  const id = itemIdOf(item);
+  if (!id) return undefined;
+  const { length, type } = item.enclosure!;
+  return {
+    title: prefixedTitle(podcast, item.title),
+    guid: item.guid,
+    link: item.link,
+    pubDate: item.pubDate,
+    description: item.description,
+    enclosure: { url: playUrl(source.feed, id), length, type },
+    duration: item.duration,
+    source: { url: source.feedUrl, title: podcast },
+  };
+}
+
+/** The `limit` newest items of all gathered feeds, newest first (undated ones last). */
+export function latestItems(gathered: readonly Gathered[], playUrl: PlayUrl, limit: number) {
+  const all: { item: RssItem; order: number }[] = [];
+  for (const g of gathered) {
+    if (!g.cached) continue;
+    const podcast = podcastTitle(g.cached.feed.title, g.source.feedUrl);
+    for (const it of g.cached.feed.items) {
+      const item = personalItem(g.source, podcast, it, playUrl);
+      if (item) all.push({ item, order: all.length });
+    }
+  }
+  all.sort((a, b) =>
+    (b.item.pubDate ?? -Infinity) - (a.item.pubDate ?? -Infinity) || a.order - b.order
+  );
+  return all.slice(0, limit).map((x) => x.item);
+}
+
+/** XML comments naming the feeds that were left out and why. */
+export function skippedComments(gathered: readonly Gathered[]): string[] {
+  return gathered.filter((g) => g.error !== undefined)
+    .map((g) => `skipped ${g.source.feedUrl} (${g.error})`);
+}

@@ -1,0 +1,168 @@
+/**
+ * Turns pending gateway plays (`["gw_play", id]`) into `played` events through each user's
+ * actor, deleting a record only once its event is appended (or found to be a no-op), so a
+ * play is never lost. Woken by an in-process kick after the gateway's commit, by KV queue
+ * pointers where queues exist, and by a one-minute cron sweep (the only wake-up that works
+ * everywhere). Two drains seeing the same record are harmless: the second `RecordPlay`
+ * carries the same time and decides nothing.
+ */
+import type { ActorRegistry } from "../../actors/registry.ts";
+import { isoAt } from "../clock.ts";
+import type { Command } from "../domain/commands.ts";
+import { decide } from "../domain/decide.ts";
+import type { Logger } from "../logger.ts";
+import * as keys from "../store/keys.ts";
+import type { GatewayMessage, GatewayPlay } from "./gateway.ts";
+
+/** What the processor needs. */
+export interface GatewayProcessorDeps {
+  readonly kv: Deno.Kv;
+  readonly registry: ActorRegistry;
+  readonly logger: Logger;
+}
+
+/** Options of {@linkcode GatewayProcessor}. */
+export interface GatewayProcessorOptions {
+  /** Drain after each gateway commit (default true; tests drive it by hand). */
+  autoKick?: boolean;
+  /** Records handled at once (default 20). */
+  parallel?: number;
+  /** Failed attempts after which a record is dropped and logged (default 5). */
+  maxAttempts?: number;
+}
+
+/** Errors that say "try later", not "this record is bad". */
+const TRANSIENT = new Set(["Overloaded", "ShuttingDown", "ConcurrencyError"]);
+
+/** Drains pending gateway plays into the event log. */
+export class GatewayProcessor {
+  readonly #deps: GatewayProcessorDeps;
+  readonly #autoKick: boolean;
+  readonly #parallel: number;
+  readonly #maxAttempts: number;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #processed = 0;
+
+  constructor(deps: GatewayProcessorDeps, options: GatewayProcessorOptions = {}) {
+    this.#deps = deps;
+    this.#autoKick = options.autoKick ?? true;
+    this.#parallel = options.parallel ?? 20;
+    this.#maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  /** Plays recorded by this process so far (for `/metrics`). */
+  get processed(): number {
+    return this.#processed;
+  }
+
+  /** Called by the gateway after its commit: drains soon, unless auto-kick is off. */
+  notify(): void {
+    if (this.#autoKick) this.kick();
+  }
+
+  /** Asks for a drain; kicks during a drain coalesce into one more. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#loop().finally(() => (this.#running = undefined));
+  }
+
+  /** Handles a KV queue message; answers for `{ kind: "gateway" }` only. */
+  async handleMessage(msg: unknown): Promise<void> {
+    if ((msg as GatewayMessage)?.kind !== "gateway") return;
+    this.kick();
+    await this.idle();
+  }
+
+  /** Resolves when no drain is running. */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  /** Stops accepting kicks and waits for the current drain. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.idle();
+  }
+
+  /**
+   * Processes every pending record once (the cron sweep, tests). Records that fail stay
+   * for the next drain, up to the attempt limit.
+   */
+  async drainAll(): Promise<{ recorded: number; failed: number }> {
+    const total = { recorded: 0, failed: 0 };
+    const prefix = keys.gatewayPlayPrefix();
+    let batch: Deno.KvEntry<GatewayPlay>[] = [];
+    const flush = async () => {
+      const results = await Promise.all(batch.map((e) => this.#process(e)));
+      for (const ok of results) ok ? total.recorded++ : total.failed++;
+      batch = [];
+    };
+    for await (const e of this.#deps.kv.list<GatewayPlay>({ prefix }, { batchSize: 100 })) {
+      batch.push(e);
+      if (batch.length >= this.#parallel) await flush();
+    }
+    await flush();
+    return total;
+  }
+
+  async #loop(): Promise<void> {
+    do {
+      this.#again = false;
+      try {
+        await this.drainAll();
+      } catch (err) {
+        this.#deps.logger.error("gateway drain failed", { error: String(err) });
+        return; // the cron sweep tries again
+      }
+    } while (this.#again && !this.#stopped);
+  }
+
+  async #process(entry: Deno.KvEntry<GatewayPlay>): Promise<boolean> {
+    const { kv, registry, logger } = this.#deps;
+    const play = entry.value;
+    try {
+      // A play pending when its account was deleted must not bring the account's data back.
+      if (!(await kv.get(keys.userKey(play.user_id))).value) {
+        await kv.atomic().check(entry).delete(entry.key).commit();
+        return false;
+      }
+      await registry.run(play.user_id, (state, meta) => {
+        const position = state.plays.get(play.item)?.position ?? 0;
+        const command: Command = {
+          type: "RecordPlay",
+          data: {
+            feed: play.feed,
+            item: play.item,
+            position,
+            played: false,
+            updated_at: isoAt(play.at),
+          },
+          meta,
+        };
+        return decide(state, command);
+      });
+      await kv.atomic().check(entry).delete(entry.key).commit();
+      this.#processed++;
+      return true;
+    } catch (err) {
+      const name = (err as Error)?.name ?? "";
+      if (TRANSIENT.has(name)) return false;
+      const attempts = (play.attempts ?? 0) + 1;
+      const op = kv.atomic().check(entry);
+      if (attempts >= this.#maxAttempts) {
+        logger.error("gateway play dropped", { id: play.id, error: `${name}` });
+        op.delete(entry.key);
+      } else {
+        op.set(entry.key, { ...play, attempts });
+      }
+      await op.commit();
+      return false;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The real app for the RSS, feed and gateway tests: `:memory:` KV, fake clock,
+ * ALLOW_PRIVATE_FEEDS=1 (fixture origins are on 127.0.0.1), short feed timeouts, and the
+ * gateway processor driven by hand. Also a user with an app, a user token and
+ * subscriptions set up without HTTP.
+ */
+import { createApp } from "../../routes/app.ts";
+import { createUserToken } from "../../src/auth/user_tokens.ts";
+import { loadConfig } from "../../src/config.ts";
+import { encodeFeedId, encodeItemId } from "../../src/domain/ids.ts";
+import { silentLogger } from "../../src/logger.ts";
+import type { FeedServiceOptions } from "../../src/rss/feed_service.ts";
+import { createServices } from "../../src/services.ts";
+import { type AuthTestApp, TEST_PASSWORD_ITERATIONS, userWithApp } from "../_support/auth_app.ts";
+import { FakeClock } from "../_support/clock.ts";
+import { type AppKeys, generateAppKeys, requestJwt } from "../_support/jwt.ts";
+
+/** Options of {@linkcode buildFeedApp}. */
+export interface FeedAppOptions {
+  env?: Record<string, string>;
+  feedOptions?: FeedServiceOptions;
+}
+
+/**
+ * The app with feed-friendly defaults; `close()` waits for background feed work, the
+ * gateway processor, actors and projector, then closes KV. Close fixture servers first so
+ * that fetches still waiting on them end.
+ */
+export async function buildFeedApp(options: FeedAppOptions = {}): Promise<AuthTestApp> {
+  const kv = await Deno.openKv(":memory:");
+  const config = loadConfig({
+    KV_PATH: ":memory:",
+    KV_QUEUES: "off",
+    BASE_URL: "http://localhost:8000",
+    ALLOW_PRIVATE_FEEDS: "1",
+    ...options.env,
+  });
+  const clock = new FakeClock();
+  const deps = createServices({
+    kv,
+    config,
+    clock,
+    logger: silentLogger,
+    autoProject: false,
+    autoGateway: false,
+    passwordIterations: TEST_PASSWORD_ITERATIONS,
+    feedOptions: {
+      timeoutMs: 2_000,
+      deadlineMs: 1_000,
+      resolve: () => Promise.reject(new Error("no DNS in tests")),
+      ...options.feedOptions,
+    },
+  });
+  return {
+    app: createApp(deps),
+    deps,
+    kv,
+    clock,
+    async close() {
+      await deps.feeds.settled();
+      await deps.gateway.stop();
+      await deps.registry.drain();
+      await deps.projector.stop();
+      kv.close();
+    },
+  };
+}
+
+/** A user with an approved app (scope `*`), a user token and a JWT maker. */
+export interface Reader {
+  readonly userId: string;
+  readonly token: string;
+  readonly keys: AppKeys;
+  readonly appId: string;
+  /** A fresh request JWT at the app's current (fake) time. */
+  jwt(): Promise<string>;
+}
+
+let keysOnce: Promise<AppKeys> | undefined;
+
+/** Creates (or reuses, by name) a user with an app and a fresh user token. */
+export async function reader(t: AuthTestApp, username = "alice"): Promise<Reader> {
+  const keys = await (keysOnce ??= generateAppKeys("ES256"));
+  const { user, appId } = await userWithApp(t, keys, { username, scopes: ["*"] });
+  const { token } = await createUserToken(t.deps, user.id, "test reader");
+  return {
+    userId: user.id,
+    token,
+    keys,
+    appId,
+    jwt: () => requestJwt(keys, { appId, sub: user.id, nowMs: t.clock.now() }),
+  };
+}
+
+/** Subscribes the user to feed URLs through their actor (no HTTP); returns the feed ids. */
+export async function subscribe(t: AuthTestApp, userId: string, ...urls: string[]) {
+  const feeds: string[] = [];
+  for (const url of urls) {
+    const feed = encodeFeedId(url);
+    await t.deps.registry.execute(userId, { type: "Subscribe", data: { feed } });
+    feeds.push(feed);
+  }
+  return feeds;
+}
+
+/** The canonical item id of a guid and enclosure. */
+export function itemId(guid: string, enclosureUrl: string): string {
+  return encodeItemId(guid, enclosureUrl);
+}
+
+/** Keys under a prefix, to show what a request left in KV. */
+export async function keysUnder(kv: Deno.Kv, prefix: Deno.KvKey): Promise<Deno.KvKey[]> {
+  const out: Deno.KvKey[] = [];
+  for await (const e of kv.list({ prefix })) out.push(e.key);
+  return out;
+}
+
+/** The episode 26 of `podcast_rss.xml`. */
+export const EP26 = {
+  guid: "0x1A",
+  enclosure: "https://cdn.example.com/audio/ep26.mp3?src=rss&v=2",
+} as const;
