@@ -55,9 +55,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   });
 
-  app.use("*", (c, next) => {
-    const maxSize = bodyCap(new URL(c.req.url).pathname);
-    return bodyLimit({
+  const limiters = new Map([MiB, 10 * MiB].map((maxSize) => [
+    maxSize,
+    bodyLimit({
       maxSize,
       onError: () => {
         throw new HttpError(
@@ -66,7 +66,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           `The request body is larger than ${maxSize / MiB} MiB.`,
         );
       },
-    })(c, next);
+    }),
+  ]));
+  app.use("*", (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    return limiters.get(bodyCap(new URL(c.req.url).pathname))!(c, next);
   });
 
   app.route("/", opsRoutes(deps));
