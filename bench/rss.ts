@@ -85,6 +85,8 @@ export async function benchRss(options: RssBenchOptions = {}): Promise<RssBenchR
     BASE_URL: "http://127.0.0.1",
     ALLOW_PRIVATE_FEEDS: "1",
     LOG_LEVEL: "silent",
+    // One loopback client plays every reader: the per-IP limit would measure itself.
+    RATE_LIMIT_ANON: "1000000",
   });
   const deps = createServices({
     kv,

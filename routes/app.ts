@@ -7,6 +7,7 @@ import type { AppEnv } from "./context.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { apiV1Routes } from "./api_v1/mod.ts";
 import { opsRoutes } from "./ops.ts";
+import { limitPerIp } from "./rate_limit.ts";
 import { isPlayHostRequest, playRoutes, redactPlayHostPath } from "./play.ts";
 import { rssRoutes } from "./rss.ts";
 import { webRoutes } from "./web/mod.ts";
@@ -74,6 +75,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route("/", opsRoutes(deps));
+  // Anonymous routes are limited per client IP; the authenticated API per user (api_v1/mod.ts).
+  const perIp = limitPerIp(deps);
+  for (const path of ["/users/*", "/authorize", "/apps", "/apps/*", "/rss/*", "/play/*"]) {
+    app.use(path, perIp);
+  }
+  app.use("/api/v1/rss/*", perIp);
+  if (deps.config.playHost) {
+    app.use(
+      "*",
+      (c, next) =>
+        isPlayHostRequest(new URL(c.req.url).host, deps.config.playHost) ? perIp(c, next) : next(),
+    );
+  }
   // Before /api/v1, whose middleware asks for a JWT; the gateway before the pages.
   app.route("/", rssRoutes(deps));
   app.route("/", playRoutes(deps));

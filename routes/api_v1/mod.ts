@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppDeps } from "../../src/services.ts";
 import { requireAuth } from "../auth_middleware.ts";
+import { limitPerUser } from "../rate_limit.ts";
 import type { AppEnv } from "../context.ts";
 import { appsRoutes } from "./apps.ts";
 import { exportRoutes } from "./export.ts";
@@ -16,7 +17,7 @@ import { tokensRoutes } from "./tokens.ts";
 /** Mount at `/api/v1` after the unauthenticated `/api/v1/...` routes. */
 export function apiV1Routes(deps: AppDeps): Hono<AppEnv> {
   const api = new Hono<AppEnv>();
-  api.use("*", requireAuth(deps));
+  api.use("*", requireAuth(deps), limitPerUser(deps));
   for (
     const routes of [
       meRoutes,
