@@ -51,6 +51,32 @@ function cachedKey(token: AppToken): Promise<CryptoKey> {
   return key;
 }
 
+/**
+ * Signatures already checked, by the exact token text and the key that checked it. Apps
+ * reuse one request JWT for many calls until it expires; the signature of the same bytes
+ * under the same key cannot change, so only the time claims are checked again. The app
+ * token itself is still read from KV on every request (revocation stays immediate).
+ */
+const verified = new Map<string, { keyId: string; payload: JWTPayload }>();
+const VERIFIED_MAX = 10_000;
+
+function verifiedPayload(jwt: string, keyId: string, now: number): JWTPayload | null {
+  const hit = verified.get(jwt);
+  if (!hit || hit.keyId !== keyId) return null;
+  const { exp, nbf } = hit.payload as { exp: number; nbf?: number };
+  if (exp <= now / 1000 - CLOCK_TOLERANCE_S) {
+    verified.delete(jwt);
+    throw new Unauthorized("The request token has expired.");
+  }
+  if (typeof nbf === "number" && nbf > now / 1000 + CLOCK_TOLERANCE_S) return null;
+  return hit.payload;
+}
+
+function rememberVerified(jwt: string, keyId: string, payload: JWTPayload): void {
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(jwt, { keyId, payload });
+}
+
 function joseFailure(err: unknown): Unauthorized {
   const { code, claim, reason } = err as { code?: string; claim?: string; reason?: string };
   switch (code) {
@@ -168,16 +194,20 @@ async function verifyWithStoredKey(
     deps.logger.error("stored app key unusable", { app_id: appToken.app_id, err: String(err) });
     throw new Unauthorized("This app's stored key cannot be used; authorize the app again.");
   }
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(jwt, key, {
-      algorithms: [appToken.alg],
-      currentDate: new Date(now),
-      clockTolerance: CLOCK_TOLERANCE_S,
-      requiredClaims: ["exp", "iat", "jti", "sub", "iss"],
-    }));
-  } catch (err) {
-    throw joseFailure(err);
+  const keyId = `${appToken.alg}:${appToken.key_id}`;
+  let payload = verifiedPayload(jwt, keyId, now);
+  if (!payload) {
+    try {
+      ({ payload } = await jwtVerify(jwt, key, {
+        algorithms: [appToken.alg],
+        currentDate: new Date(now),
+        clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: ["exp", "iat", "jti", "sub", "iss"],
+      }));
+    } catch (err) {
+      throw joseFailure(err);
+    }
+    rememberVerified(jwt, keyId, payload);
   }
   checkClaims(payload, now, deps.config.baseUrl);
   const device = deviceOf(payload);

@@ -39,37 +39,46 @@ export async function commitOne(kv: Deno.Kv, op: CommitOp): Promise<boolean> {
   return res.ok;
 }
 
-/** Batches commit ops into shared atomic commits, one commit in flight at a time. */
+/**
+ * Batches commit ops into shared atomic commits, with a few commits in flight so the KV
+ * backend can overlap them. Ops of one user never share a flight: a user's actor waits for
+ * its commit before it submits the next one.
+ */
 export class GroupCommitter {
   #kv: Deno.Kv;
   #maxChecks: number;
+  #maxInFlight: number;
   #queue: Pending[] = [];
-  #running = false;
+  #inFlight = 0;
   /** Atomic commits made and ops they carried (for metrics and the benchmark). */
   readonly stats = { commits: 0, ops: 0 };
 
-  constructor(kv: Deno.Kv, options: { maxChecksPerCommit?: number } = {}) {
+  constructor(
+    kv: Deno.Kv,
+    options: { maxChecksPerCommit?: number; maxInFlight?: number } = {},
+  ) {
     this.#kv = kv;
     this.#maxChecks = options.maxChecksPerCommit ?? 100;
+    this.#maxInFlight = options.maxInFlight ?? 1;
   }
 
   /** Commits `op` (possibly with others); resolves false when its own checks failed. */
   submit(op: CommitOp): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ op, resolve, reject });
-      if (!this.#running) this.#run();
+      if (this.#inFlight < this.#maxInFlight) this.#run();
     });
   }
 
   async #run(): Promise<void> {
-    this.#running = true;
+    this.#inFlight++;
     try {
       while (this.#queue.length > 0) {
         const batch = this.#takeBatch();
         await this.#commitBatch(batch);
       }
     } finally {
-      this.#running = false;
+      this.#inFlight--;
     }
   }
 

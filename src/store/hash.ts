@@ -21,12 +21,26 @@ export async function secretHash(text: string): Promise<string> {
   return base64url(new Uint8Array(digest));
 }
 
+/** Recent key hashes: the same feeds and episodes come back on every request. */
+const memo = new Map<string, Promise<string>>();
+const MEMO_MAX = 50_000;
+
+function memoHash(text: string): Promise<string> {
+  let h = memo.get(text);
+  if (h === undefined) {
+    if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
+    h = shortHash(text);
+    memo.set(text, h);
+  }
+  return h;
+}
+
 /** Key hash of a feed, from its canonical feed id. */
 export function feedHash(feed: string): Promise<string> {
-  return shortHash(`feed:${feed}`);
+  return memoHash(`feed:${feed}`);
 }
 
 /** Key hash of an episode, from its canonical item id. */
 export function itemHash(item: string): Promise<string> {
-  return shortHash(`item:${item}`);
+  return memoHash(`item:${item}`);
 }

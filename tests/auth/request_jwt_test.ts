@@ -254,3 +254,24 @@ Deno.test("request JWT signed by hand with jose for an RS256 app is accepted", a
     await s.t.close();
   }
 });
+
+hostile("a request JWT already accepted is refused once the app is revoked", async (s) => {
+  const token = await s.jwt();
+  assert.equal((await callApi(s.t, "/api/v1/me", token)).status, 200);
+  await revokeAppToken(s.t.deps, s.userId, s.appId);
+  await refused(s, token, /revoked/);
+});
+
+hostile(
+  "a request JWT already accepted is refused after the app re-authorizes a new key",
+  async (s) => {
+    const token = await s.jwt();
+    assert.equal((await callApi(s.t, "/api/v1/me", token)).status, 200);
+    // The same app id approves a new key pair: tokens signed with the old key no longer pass.
+    await userWithApp(s.t, await generateAppKeys("ES256"), {
+      appId: s.appId,
+      scopes: ["user.sync"],
+    });
+    await refused(s, token, /signature/);
+  },
+);
