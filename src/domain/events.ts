@@ -21,7 +21,11 @@ type EventOf<T extends string, D> = Readonly<{
 }>;
 
 export type Subscribed = EventOf<"subscribed", { rss_source_id?: string; subscribed_at: string }>;
-export type Unsubscribed = EventOf<"unsubscribed", { unsubscribed_at: string }>;
+/** `subscribed_at` is carried when a sync also brings a newer subscription date. */
+export type Unsubscribed = EventOf<
+  "unsubscribed",
+  { unsubscribed_at: string; subscribed_at?: string }
+>;
 export type Played = EventOf<"played", { position: number; played: boolean; duration?: number }>;
 export type PositionUpdated = EventOf<"position_updated", { position: number }>;
 export type Saved = EventOf<"saved", Record<string, never>>;

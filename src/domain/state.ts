@@ -221,7 +221,7 @@ function apply(d: Draft, e: StoredEvent): void {
       w(d, "subscriptions").set(e.feed!, {
         feed: e.feed!,
         rss_source_id: prev?.rss_source_id,
-        subscribed_at: prev?.subscribed_at ?? e.data.unsubscribed_at,
+        subscribed_at: e.data.subscribed_at ?? prev?.subscribed_at ?? e.data.unsubscribed_at,
         unsubscribed_at: e.data.unsubscribed_at,
         device: e.device ?? prev?.device,
       });

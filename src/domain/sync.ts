@@ -19,7 +19,8 @@ export interface SyncPlayStatus {
   readonly feed: string;
   readonly item: string;
   readonly position: number;
-  readonly played: boolean;
+  /** Absent: the server keeps the played flag it has (false for a new episode). */
+  readonly played?: boolean;
   readonly duration?: number;
   readonly updated_at: string;
 }
@@ -90,13 +91,20 @@ function syncSubscription(out: Emitter, c: SyncSubscription): void {
         ? { subscribed_at: c.subscribed_at }
         : { rss_source_id: c.rss_source_id, subscribed_at: c.subscribed_at },
     });
-  const unsubscribe = () =>
+  // The client's subscription date travels along when it is newer than the server's, so
+  // both dates end up as the client last saw them.
+  const unsubscribe = () => {
+    const known = out.state.subscriptions.get(c.feed)?.subscribed_at;
+    const newerSub = known !== undefined && ms(c.subscribed_at) > ms(known);
     out.emit({
       type: "unsubscribed",
       ts: c.unsubscribed_at!,
       feed: c.feed,
-      data: { unsubscribed_at: c.unsubscribed_at! },
+      data: newerSub
+        ? { unsubscribed_at: c.unsubscribed_at!, subscribed_at: c.subscribed_at }
+        : { unsubscribed_at: c.unsubscribed_at! },
     });
+  };
   if (!server) {
     subscribe();
     if (!clientSubscribed(c)) unsubscribe();
@@ -115,9 +123,10 @@ function syncSubscription(out: Emitter, c: SyncSubscription): void {
 function syncPlay(out: Emitter, c: SyncPlayStatus): void {
   const server = out.state.plays.get(c.item);
   if (server && ms(c.updated_at) <= ms(server.updated_at)) return; // equal: the server keeps its own
+  const played = c.played ?? server?.played ?? false;
   const data = c.duration === undefined
-    ? { position: c.position, played: c.played }
-    : { position: c.position, played: c.played, duration: c.duration };
+    ? { position: c.position, played }
+    : { position: c.position, played, duration: c.duration };
   out.emit({ type: "played", ts: c.updated_at, feed: c.feed, item: c.item, data });
 }
 

@@ -40,7 +40,7 @@ export function parseSyncBody(body: Record<string, unknown>): SyncInput {
       const { feed } = feedAt(o.rss_source_feed, `play_statuses[${i}].rss_source_feed`);
       const { item } = itemAt(o.rss_source_item, `play_statuses[${i}].rss_source_item`);
       const position = at.int(o, "position");
-      const played = at.bool(o, "played", { optional: true }) ?? false;
+      const played = at.bool(o, "played", { optional: true });
       const duration = at.int(o, "duration", { optional: true });
       const updated_at = at.time(o, "updated_at");
       Object.assign(f.errors, at.errors);

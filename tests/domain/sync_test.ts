@@ -170,3 +170,23 @@ Deno.test("sync: a playlist without id is matched by name on re-send", () => {
   assert.equal(state.playlists.size, 1);
   assert.deepEqual(sync(state, input), []);
 });
+
+Deno.test("sync: a newer unsubscribe also brings the client's newer subscription date", () => {
+  const state = unsubscribedOn(3, 5);
+  const events = sync(state, {
+    subscriptions: [{ feed: FEED, subscribed_at: T(6), unsubscribed_at: T(7) }],
+  });
+  assert.deepEqual(events.map((e) => e.type), ["unsubscribed"]);
+  const sub = after(events, state).subscriptions.get(FEED)!;
+  assert.deepEqual([sub.subscribed_at, sub.unsubscribed_at], [T(6), T(7)]);
+});
+
+Deno.test("sync: a play status without played keeps the server's played flag", () => {
+  const state = after(sync(EMPTY_STATE, {
+    play_statuses: [{ feed: FEED, item: ITEM, position: 3000, played: true, updated_at: T(5) }],
+  }));
+  const events = sync(state, {
+    play_statuses: [{ feed: FEED, item: ITEM, position: 10, updated_at: T(6) }],
+  });
+  assert.deepEqual(events.map((e) => e.data), [{ position: 10, played: true }]);
+});
