@@ -6,7 +6,7 @@ import {
   loginRetryAfter,
   recordLoginFailure,
 } from "../../src/auth/login_limits.ts";
-import { authenticate, createUser, PASSWORD_MIN } from "../../src/auth/users.ts";
+import { authenticate, createUser, hasAdmin, PASSWORD_MIN } from "../../src/auth/users.ts";
 import { DomainError } from "../../src/domain/errors.ts";
 import type { AppEnv } from "../context.ts";
 import { HttpError } from "../errors.ts";
@@ -105,10 +105,11 @@ function LogInForm(
 /** Registration, log-in and log-out pages. */
 export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const closed = () => deps.config.registration === "closed";
+  // Closed registration still lets the operator create the first (admin) account.
+  const closed = async () => deps.config.registration === "closed" && await hasAdmin(deps);
 
-  app.get("/users/register", (c) => {
-    if (closed()) {
+  app.get("/users/register", async (c) => {
+    if (await closed()) {
       return render(
         c,
         <Layout title="Registration is closed">
@@ -129,13 +130,17 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
   });
 
   app.post("/users/register", async (c) => {
-    if (closed()) throw new HttpError(403, "forbidden", "Registration is closed on this server.");
+    if (await closed()) {
+      throw new HttpError(403, "forbidden", "Registration is closed on this server.");
+    }
     const form = await readForm(c);
     checkAnonymousCsrf(c, form);
     const returnTo = safeReturnTo(form.return_to);
     const values = { username: form.username ?? "", email: form.email ?? "" };
     try {
-      const user = await createUser(deps, { ...values, password: form.password ?? "" });
+      const user = await createUser(deps, { ...values, password: form.password ?? "" }, {
+        onlyFirst: deps.config.registration === "closed",
+      });
       deps.logger.info("user registered", { user_id: user.id, role: user.role });
       await startSession(c, deps, user.id);
       return c.redirect(returnTo ?? HOME, 303);
@@ -153,13 +158,14 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
     }
   });
 
-  app.get("/users/log_in", (c) => {
+  app.get("/users/log_in", async (c) => {
+    const registrationClosed = await closed();
     const returnTo = safeReturnTo(c.req.query("return_to"));
     return render(
       c,
       <Layout title="Log in">
         <LogInForm csrf={anonymousCsrf(c, deps)} returnTo={returnTo} />
-        {!closed() && (
+        {!registrationClosed && (
           <p>
             No account yet?{" "}
             <a

@@ -67,9 +67,14 @@ export function checkNewUser(input: NewUser): Record<string, string> {
  * Creates a user. The first user of an empty instance becomes `admin`: the claim is an
  * atomic check on a marker key, so two simultaneous first registrations cannot both win.
  * @throws {ValidationError} `validation_failed` with per-field details.
- * @throws {RuleViolation} `conflict` when the username is taken.
+ * @throws {RuleViolation} `conflict` when the username is taken; `forbidden` when
+ * `onlyFirst` is set (closed registration) and the instance already has its admin.
  */
-export async function createUser(deps: AuthDeps, input: NewUser): Promise<User> {
+export async function createUser(
+  deps: AuthDeps,
+  input: NewUser,
+  options: { onlyFirst?: boolean } = {},
+): Promise<User> {
   const errors = checkNewUser(input);
   if (Object.keys(errors).length > 0) {
     throw new ValidationError("validation_failed", "The registration is not valid.", errors);
@@ -84,6 +89,9 @@ export async function createUser(deps: AuthDeps, input: NewUser): Promise<User> 
     const [first, taken] = await deps.kv.getMany([firstUserKey(), usernameKey(username)]);
     if (taken.value !== null) throw new RuleViolation("conflict", "That username is taken.");
     const role = first.value === null ? "admin" : "user";
+    if (options.onlyFirst && role !== "admin") {
+      throw new RuleViolation("forbidden", "Registration is closed on this server.");
+    }
     const user: User = {
       id,
       username,
@@ -101,6 +109,11 @@ export async function createUser(deps: AuthDeps, input: NewUser): Promise<User> 
     if ((await op.commit()).ok) return user;
   }
   throw new RuleViolation("conflict", "Could not create the user; try again.");
+}
+
+/** True once the instance has its first user (its admin). */
+export async function hasAdmin(deps: AuthDeps): Promise<boolean> {
+  return (await deps.kv.get(firstUserKey())).value !== null;
 }
 
 /** True when the string has the shape of a user id (so it may go into a key). */

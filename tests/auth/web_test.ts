@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { getUserByUsername } from "../../src/auth/users.ts";
+import { createUser, getUserByUsername } from "../../src/auth/users.ts";
 import { Browser, buildAuthApp, csrfOf, kvSnapshot } from "../_support/auth_app.ts";
 
 const PW = "correct horse battery";
@@ -73,9 +73,22 @@ Deno.test("register page: invalid fields come back on the form with messages, no
   }
 });
 
+Deno.test("register page: REGISTRATION=closed still lets the operator create the first admin", async () => {
+  const t = await buildAuthApp({ REGISTRATION: "closed" });
+  try {
+    const b = new Browser(t.app);
+    const res = await b.register("operator");
+    assert.equal(res.status, 303);
+    assert.equal((await getUserByUsername(t.deps, "operator"))?.role, "admin");
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("register page: REGISTRATION=closed shows a notice and refuses the form with 403", async () => {
   const t = await buildAuthApp({ REGISTRATION: "closed" });
   try {
+    await createUser(t.deps, { username: "operator", password: PW });
     const b = new Browser(t.app);
     const page = await b.get("/users/register");
     const html = await page.text();
