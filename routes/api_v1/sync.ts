@@ -16,6 +16,9 @@ import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
 
+/** How far ahead of the server a client's clock may run before its times are refused. */
+export const MAX_CLOCK_AHEAD_MS = 24 * 3_600_000;
+
 /** The whole server state in the GET endpoints' item shapes. */
 export async function mergedState(deps: AppDeps, state: UserState) {
   return {
@@ -35,7 +38,9 @@ export async function mergedState(deps: AppDeps, state: UserState) {
 export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post("/sync", requireScope("user.sync", { endpoint: "sync" }), async (c) => {
-    const input = parseSyncBody(await readJsonObject(c));
+    const input = parseSyncBody(await readJsonObject(c), {
+      notAfter: deps.clock.now() + MAX_CLOCK_AHEAD_MS,
+    });
     const auth = c.get("auth");
     const result = await deps.registry.run(
       auth.userId,

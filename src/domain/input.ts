@@ -22,9 +22,12 @@ export function normalizeTime(value: unknown): string | null {
 export class Fields {
   readonly errors: Record<string, string> = {};
   #prefix: string;
+  #notAfter: number;
 
-  constructor(prefix = "") {
+  /** `notAfter`: the latest time (ms) a timestamp may name; later ones are refused. */
+  constructor(prefix = "", options: { notAfter?: number } = {}) {
     this.#prefix = prefix;
+    this.#notAfter = options.notAfter ?? Infinity;
   }
 
   #fail(name: string, why: string): undefined {
@@ -75,7 +78,10 @@ export class Fields {
     if (v === undefined || v === null) {
       return opts.optional ? undefined : this.#fail(name, "required");
     }
-    return normalizeTime(v) ?? this.#fail(name, "expected an RFC 3339 time");
+    const t = normalizeTime(v);
+    if (t === null) return this.#fail(name, "expected an RFC 3339 time");
+    if (Date.parse(t) > this.#notAfter) return this.#fail(name, "is too far in the future");
+    return t;
   }
 
   oneOf<T extends string>(

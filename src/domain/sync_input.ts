@@ -15,10 +15,15 @@ export const SYNC_LIMITS = { subscriptions: 10_000, playStatuses: 50_000, playli
 const PLAYLIST_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
+ * Timestamps later than `options.notAfter` (ms) are refused: a device whose clock runs far
+ * ahead would otherwise win every later change.
  * @throws {ValidationError} 422 `validation_failed` with per-field details, or 400
  * `invalid_feed_id` / `invalid_item_id` naming the field.
  */
-export function parseSyncBody(body: Record<string, unknown>): SyncInput {
+export function parseSyncBody(
+  body: Record<string, unknown>,
+  options: { notAfter?: number } = {},
+): SyncInput {
   const f = new Fields();
   const subscriptions: SyncSubscription[] = f.objects(
     body,
@@ -26,7 +31,7 @@ export function parseSyncBody(body: Record<string, unknown>): SyncInput {
     SYNC_LIMITS.subscriptions,
   )
     .map((o, i) => {
-      const at = new Fields(`subscriptions[${i}].`);
+      const at = new Fields(`subscriptions[${i}].`, options);
       const { feed } = feedAt(o.rss_source_feed, `subscriptions[${i}].rss_source_feed`);
       const rss_source_id = at.str(o, "rss_source_id", { optional: true, max: 256 });
       const subscribed_at = at.time(o, "subscribed_at");
@@ -36,7 +41,7 @@ export function parseSyncBody(body: Record<string, unknown>): SyncInput {
     });
   const play_statuses: SyncPlayStatus[] = f.objects(body, "play_statuses", SYNC_LIMITS.playStatuses)
     .map((o, i) => {
-      const at = new Fields(`play_statuses[${i}].`);
+      const at = new Fields(`play_statuses[${i}].`, options);
       const { feed } = feedAt(o.rss_source_feed, `play_statuses[${i}].rss_source_feed`);
       const { item } = itemAt(o.rss_source_item, `play_statuses[${i}].rss_source_item`);
       const position = at.int(o, "position");
@@ -48,7 +53,7 @@ export function parseSyncBody(body: Record<string, unknown>): SyncInput {
     });
   const playlists: SyncPlaylist[] = f.objects(body, "playlists", SYNC_LIMITS.playlists)
     .map((o, i) => {
-      const at = new Fields(`playlists[${i}].`);
+      const at = new Fields(`playlists[${i}].`, options);
       const id = at.str(o, "id", { optional: true, max: 64 });
       if (id !== undefined && !PLAYLIST_ID.test(id)) at.add("id", "letters, digits, . _ - only");
       const name = at.str(o, "name", { min: 1, max: 200 });
@@ -59,7 +64,7 @@ export function parseSyncBody(body: Record<string, unknown>): SyncInput {
       const items: SyncPlaylistItem[] = at.objects(o, "items", MAX_PLAYLIST_ITEMS * 2).map(
         (it, j) => {
           const p = `playlists[${i}].items[${j}]`;
-          const fi = new Fields(`${p}.`);
+          const fi = new Fields(`${p}.`, options);
           const { feed } = feedAt(it.rss_source_feed, `${p}.rss_source_feed`);
           const { item } = itemAt(it.rss_source_item, `${p}.rss_source_item`);
           const added_at = fi.time(it, "added_at");

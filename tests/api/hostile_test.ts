@@ -255,3 +255,17 @@ Deno.test("another user's feed, play status and playlist are invisible: 404, not
     assert.equal((await bob.get("/play")).body.play_statuses[0].position, 5);
   });
 });
+
+Deno.test("POST /sync refuses times more than a day ahead of the server with 422 naming the field", async () => {
+  await withApi({}, async ({ api }) => {
+    const r = await api.post("/sync", {
+      subscriptions: [{ rss_source_feed: feedId(1), subscribed_at: "9999-01-01T00:00:00Z" }],
+    });
+    expectError(r, 422, "validation_failed", "far-future subscribed_at");
+    assert.match(JSON.stringify(r.body.error.details), /subscriptions\[0\]\.subscribed_at/);
+    const ok = await api.post("/sync", {
+      subscriptions: [{ rss_source_feed: feedId(1), subscribed_at: "2026-01-15T12:00:00Z" }],
+    });
+    assert.equal(ok.status, 200, "a clock a couple of hours ahead is fine");
+  });
+});
