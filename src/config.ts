@@ -53,11 +53,11 @@ const DURATION_UNITS: Record<string, number> = {
  */
 export function parseDuration(name: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * DURATION_UNITS[m[2] ?? "s"] : NaN;
-  if (!Number.isFinite(ms) || ms <= 0) {
+  const ms = m ? Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? "s"]) : NaN;
+  if (!Number.isFinite(ms) || ms < 1) {
     throw new ConfigError(`${name}: expected a duration like 7d, 12h, 30m or 45s, got "${text}"`);
   }
-  return Math.round(ms);
+  return ms;
 }
 
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {

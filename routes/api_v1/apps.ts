@@ -22,7 +22,7 @@ export function appsRoutes(deps: AuthDeps): Hono<AppEnv> {
     if (!await revokeAppToken(deps, c.get("auth").userId, appId)) {
       throw new HttpError(404, "not_found", "No app with that id is authorized for this user.");
     }
-    return c.body(null, 204);
+    return c.json({ app_id: appId, revoked: true });
   });
   return app;
 }

@@ -28,10 +28,11 @@ export function tokensRoutes(deps: AuthDeps): Hono<AppEnv> {
     return c.json({ tokens: await listUserTokens(deps, c.get("auth").userId) });
   });
   app.delete("/tokens/:id", requireScope("user"), async (c) => {
-    if (!await revokeUserToken(deps, c.get("auth").userId, c.req.param("id"))) {
+    const id = c.req.param("id");
+    if (!await revokeUserToken(deps, c.get("auth").userId, id)) {
       throw new HttpError(404, "not_found", "No token with that id or prefix.");
     }
-    return c.body(null, 204);
+    return c.json({ id, revoked: true });
   });
   return app;
 }

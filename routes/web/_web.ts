@@ -116,7 +116,10 @@ export function safeReturnTo(raw: string | undefined): string | null {
   try {
     const base = "http://local.invalid";
     const url = new URL(raw, base);
-    return url.origin === base ? url.pathname + url.search + url.hash : null;
+    const local = url.pathname + url.search + url.hash;
+    // Check the result too: dot segments can turn "/.//evil.example" into "//evil.example".
+    if (url.origin !== base || local.startsWith("//") || local.includes("\\")) return null;
+    return local;
   } catch {
     return null;
   }

@@ -1,11 +1,7 @@
 /** `GET/POST /users/register`, `GET/POST /users/log_in`, `POST /users/log_out` (SPEC §2.1). */
 import { Hono } from "hono";
 import type { AuthDeps } from "../../src/auth/deps.ts";
-import {
-  clearLoginFailures,
-  loginRetryAfter,
-  recordLoginFailure,
-} from "../../src/auth/login_limits.ts";
+import { releaseLoginAttempt, reserveLoginAttempt } from "../../src/auth/login_limits.ts";
 import { authenticate, createUser, hasAdmin, PASSWORD_MIN } from "../../src/auth/users.ts";
 import { DomainError } from "../../src/domain/errors.ts";
 import type { AppEnv } from "../context.ts";
@@ -186,16 +182,27 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
     checkAnonymousCsrf(c, form);
     const returnTo = safeReturnTo(form.return_to);
     const attempt = { username: form.username ?? "", ip: clientIp(c, deps.config.trustedProxies) };
-    const wait = await loginRetryAfter(deps, attempt);
+    const wait = await reserveLoginAttempt(deps, attempt);
     if (wait > 0) {
-      throw new HttpError(429, "rate_limited", "Too many failed log-ins. Try again later.", {
-        details: { retry_after_seconds: wait },
-        headers: { "Retry-After": String(wait) },
-      });
+      // A page, not JSON: this answers a browser form.
+      const minutes = Math.ceil(wait / 60);
+      const page = (
+        <Layout title="Log in">
+          <LogInForm
+            csrf={form.csrf}
+            returnTo={returnTo}
+            username={attempt.username.slice(0, 64)}
+            error={`Too many failed log-ins. Try again in ${minutes} minute${
+              minutes === 1 ? "" : "s"
+            }.`}
+          />
+        </Layout>
+      );
+      c.header("Retry-After", String(wait));
+      return render(c, page, 429);
     }
     const user = await authenticate(deps, attempt.username, form.password ?? "");
     if (!user) {
-      await recordLoginFailure(deps, attempt);
       const page = (
         <Layout title="Log in">
           <LogInForm
@@ -208,7 +215,7 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
       );
       return render(c, page, 401);
     }
-    await clearLoginFailures(deps, attempt);
+    await releaseLoginAttempt(deps, attempt);
     await startSession(c, deps, user.id);
     return c.redirect(returnTo ?? HOME, 303);
   });

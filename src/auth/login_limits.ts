@@ -31,14 +31,11 @@ async function keys(attempt: LoginAttempt): Promise<[Deno.KvKey, number][]> {
   ];
 }
 
-/**
- * Seconds until this username and address may try again, or 0 when they may try now.
- * Checked before the password, so a correct guess during a lock-out is still refused.
- */
-export async function loginRetryAfter(deps: AuthDeps, attempt: LoginAttempt): Promise<number> {
-  const now = deps.clock.now();
-  const limits = await keys(attempt);
-  const counters = await deps.kv.getMany<Counter[]>(limits.map(([key]) => key));
+function waitFor(
+  counters: Deno.KvEntryMaybe<Counter>[],
+  limits: [Deno.KvKey, number][],
+  now: number,
+): number {
   let wait = 0;
   counters.forEach((entry, i) => {
     const c = entry.value;
@@ -49,25 +46,46 @@ export async function loginRetryAfter(deps: AuthDeps, attempt: LoginAttempt): Pr
   return wait;
 }
 
-/** Counts one failed log-in against the username and the address. */
-export async function recordLoginFailure(deps: AuthDeps, attempt: LoginAttempt): Promise<void> {
-  const now = deps.clock.now();
-  for (const [key] of await keys(attempt)) {
-    for (let tries = 0; tries < 5; tries++) {
-      const entry = await deps.kv.get<Counter>(key);
+/**
+ * Reserves one log-in attempt for this username and address before the password is
+ * checked: 0 when granted (the attempt now counts), else the seconds to wait. Counting
+ * before checking is what keeps concurrent guesses within the limit; a successful log-in
+ * gives its reservation back (releaseLoginAttempt).
+ */
+export async function reserveLoginAttempt(deps: AuthDeps, attempt: LoginAttempt): Promise<number> {
+  const limits = await keys(attempt);
+  for (let tries = 0; tries < 10; tries++) {
+    const now = deps.clock.now();
+    const counters = await deps.kv.getMany<Counter[]>(limits.map(([key]) => key));
+    const wait = waitFor(counters, limits, now);
+    if (wait > 0) return wait;
+    const op = deps.kv.atomic();
+    counters.forEach((entry, i) => {
       const open = entry.value && entry.value.reset_at > now ? entry.value : null;
       const next: Counter = open
         ? { count: open.count + 1, reset_at: open.reset_at }
         : { count: 1, reset_at: now + LOGIN_LIMITS.windowMs };
-      const ok = await deps.kv.atomic().check(entry)
-        .set(key, next, { expireIn: LOGIN_LIMITS.windowMs }).commit();
-      if (ok.ok) break;
-    }
+      op.check(entry).set(limits[i][0], next, { expireIn: LOGIN_LIMITS.windowMs });
+    });
+    if ((await op.commit()).ok) return 0;
   }
+  return 1; // heavy contention on these counters: ask the client to come back shortly
 }
 
-/** Forgets the failures of a username after a successful log-in (the address keeps its). */
-export async function clearLoginFailures(deps: AuthDeps, attempt: LoginAttempt): Promise<void> {
-  const [[userKey]] = await keys(attempt);
+/**
+ * After a successful log-in: forgets the username's failures and gives the address its
+ * reserved attempt back (the address keeps its earlier failures).
+ */
+export async function releaseLoginAttempt(deps: AuthDeps, attempt: LoginAttempt): Promise<void> {
+  const [[userKey], [ipKey]] = await keys(attempt);
   await deps.kv.delete(userKey);
+  for (let tries = 0; tries < 5; tries++) {
+    const entry = await deps.kv.get<Counter>(ipKey);
+    if (!entry.value || entry.value.count <= 0) return;
+    const next: Counter = { ...entry.value, count: entry.value.count - 1 };
+    const ttl = Math.max(1, entry.value.reset_at - deps.clock.now());
+    if ((await deps.kv.atomic().check(entry).set(ipKey, next, { expireIn: ttl }).commit()).ok) {
+      return;
+    }
+  }
 }

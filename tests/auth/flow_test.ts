@@ -67,7 +67,8 @@ Deno.test("whole flow: register, log in, approve RS256/ES256/EdDSA apps, call /m
       nowMs: t.clock.now(),
     });
     const del = await callApi(t, "/api/v1/apps/rsa-app", await ecJwt(), { method: "DELETE" });
-    assert.equal(del.status, 204);
+    assert.equal(del.status, 200);
+    assert.equal((await del.json()).revoked, true);
     const after = await callApi(t, "/api/v1/me", rsaJwt);
     assert.equal(after.status, 401);
     assert.match((await after.json()).error.message, /revoked/);

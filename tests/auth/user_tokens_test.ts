@@ -47,7 +47,8 @@ Deno.test("user tokens API: create shows the token once, list shows prefixes, re
     const del = await callApi(t, `/api/v1/tokens/${listed.tokens[0].prefix}`, await jwt(), {
       method: "DELETE",
     });
-    assert.equal(del.status, 204);
+    assert.equal(del.status, 200);
+    assert.equal((await del.json()).revoked, true);
     assert.equal(await resolveUserToken(t.deps, body.token), null);
     const again = await callApi(t, `/api/v1/tokens/${listed.tokens[0].id}`, await jwt(), {
       method: "DELETE",

@@ -171,11 +171,30 @@ Deno.test("log-in page: the sixth failure in 15 minutes for a username is 429 wi
     const b = new Browser(t.app, { ip: "198.51.100.7" });
     const limited = await b.logIn("alice"); // even the right password
     assert.equal(limited.status, 429);
-    assert.equal((await limited.json()).error.code, "rate_limited");
+    assert.match(await limited.text(), /Too many failed log-ins/);
     const retry = Number(limited.headers.get("Retry-After"));
     assert.ok(retry > 0 && retry <= 15 * 60, String(retry));
     t.clock.advance(15 * 60_000 + 1_000);
     assert.equal((await b.logIn("alice")).status, 303);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("log-in page: concurrent wrong guesses get no more password checks than the limit", async () => {
+  const t = await buildAuthApp();
+  try {
+    await new Browser(t.app).register("carol");
+    const guesses = await Promise.all(
+      Array.from(
+        { length: 30 },
+        (_, i) => new Browser(t.app, { ip: `203.0.113.${i}` }).logIn("carol", `guess-${i}-wrong`),
+      ),
+    );
+    const statuses = guesses.map((r) => r.status);
+    await Promise.all(guesses.map((r) => r.body?.cancel()));
+    assert.equal(statuses.filter((s) => s === 401).length, 5, statuses.join(","));
+    assert.equal(statuses.filter((s) => s === 429).length, 25);
   } finally {
     await t.close();
   }
@@ -205,6 +224,10 @@ Deno.test("log-in page: return_to brings the user back only to a local path", as
       ["https://evil.example/", "/apps"],
       ["//evil.example/", "/apps"],
       ["/\\evil.example", "/apps"],
+      ["/.//evil.example/x", "/apps"],
+      ["/..//evil.example/x", "/apps"],
+      ["/a/..//evil.example", "/apps"],
+      ["/%2e//evil.example", "/apps"],
       ["javascript:alert(1)", "/apps"],
       ["/%0d%0aLocation:x", "/%0d%0aLocation:x"],
     ];

@@ -60,3 +60,29 @@ Deno.test("main.ts refuses a bad configuration with a one-line message", async (
   assert.match(msg, /^configuration error: PORT: /);
   assert.equal(msg.split("\n").length, 1);
 });
+
+Deno.test("deno task job and deno task projections:rebuild run against the configured KV", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = new URL("../../", import.meta.url).pathname;
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", ...args],
+      cwd: root,
+      env: { KV_PATH: `${dir}/data/jobs.kv`, LOG_LEVEL: "warn", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    return { code: out.code, text };
+  };
+  const job = await run("job", "project");
+  assert.equal(job.code, 0, job.text);
+  assert.match(job.text, /"job":"project"/);
+  const rebuild = await run("projections:rebuild");
+  assert.equal(rebuild.code, 0, rebuild.text);
+  assert.match(rebuild.text, /"rebuilt":true/);
+  const unknown = await run("job", "nope");
+  assert.equal(unknown.code, 2, unknown.text);
+  assert.match(unknown.text, /usage: deno task job/);
+  await Deno.remove(dir, { recursive: true });
+});
