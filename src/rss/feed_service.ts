@@ -11,7 +11,7 @@ import { type FeedMetaInput, saveFeedMeta } from "../store/feed_meta.ts";
 import type { Resolver } from "./address.ts";
 import type { LruCache } from "./cache.ts";
 import { type CachedFeed, createFeedCache, loadFeed } from "./feed_loader.ts";
-import { filterFeedBytesToItem } from "./filter.ts";
+import { type FeedItemIndex, indexFeedItems, itemBytesFromIndex } from "./filter.ts";
 import { HostLimiter } from "./host_limiter.ts";
 import type { Feed } from "./parse.ts";
 import { TokenBuckets } from "./rate_limit.ts";
@@ -55,7 +55,6 @@ export interface FeedServiceDeps {
 const BACKFILL_RETRY_MS = 10 * 60_000;
 const BACKFILL_QUEUE_MAX = 200;
 const BACKFILL_WORKERS = 2;
-const FILTER_MEMO_PER_FEED = 64;
 
 /** The metadata a parsed feed gives, episodes newest first. */
 export function feedMetaInput(feedUrl: string, feed: Feed): FeedMetaInput {
@@ -88,7 +87,7 @@ export class FeedService {
   readonly #pending = new Set<Promise<unknown>>();
   /** Which feed URLs' metadata a cached body has already been written for (and if wanted). */
   readonly #recorded = new WeakMap<CachedFeed, Map<string, boolean>>();
-  readonly #filtered = new WeakMap<CachedFeed, Map<string, Uint8Array | null>>();
+  readonly #indexes = new WeakMap<CachedFeed, FeedItemIndex>();
   readonly #backfill = { queue: [] as string[], running: 0, tried: new Map<string, number>() };
   readonly #backfillOn: boolean;
 
@@ -146,20 +145,15 @@ export class FeedService {
   }
 
   /**
-   * The cached feed cut down to one item (memoised per cached body); null when no item has
-   * that guid and enclosure.
+   * The cached feed cut down to one item; null when no item has that guid and enclosure.
+   * The feed is parsed into an item index once per cached body, so any number of episode
+   * requests on a big feed cost one parse.
    * @throws {InvalidFeedError} when the body cannot be cut.
    */
   itemBytes(cached: CachedFeed, guid: string, enclosureUrl: string): Uint8Array | null {
-    let memo = this.#filtered.get(cached);
-    if (!memo) this.#filtered.set(cached, memo = new Map());
-    const key = `${guid}\n${enclosureUrl}`;
-    const hit = memo.get(key);
-    if (hit !== undefined) return hit;
-    const out = filterFeedBytesToItem(cached.body, guid, enclosureUrl);
-    if (memo.size >= FILTER_MEMO_PER_FEED) memo.delete(memo.keys().next().value!);
-    memo.set(key, out);
-    return out;
+    let index = this.#indexes.get(cached);
+    if (!index) this.#indexes.set(cached, index = indexFeedItems(cached.body));
+    return itemBytesFromIndex(index, guid, enclosureUrl);
   }
 
   /** Writes a feed's metadata from a loaded body (the refresh job forces it). */

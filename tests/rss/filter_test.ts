@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { InvalidFeedError } from "../../src/rss/errors.ts";
-import { filterFeedBytesToItem, filterFeedToItem } from "../../src/rss/filter.ts";
+import {
+  filterFeedBytesToItem,
+  filterFeedToItem,
+  indexFeedItems,
+  itemBytesFromIndex,
+} from "../../src/rss/filter.ts";
 import { parseFeed } from "../../src/rss/parse.ts";
 import { readFixture } from "../_support/feed_server.ts";
 
@@ -124,4 +129,27 @@ Deno.test("filterFeedBytesToItem() answers UTF-8 for a feed in another encoding"
   const feed = parseFeed(out);
   assert.equal(feed.title, "Caf\u00e9");
   assert.deepEqual(feed.items.map((i) => i.guid), ["\u00e9t\u00e9"]);
+});
+
+Deno.test("an indexed big feed answers any of its episodes with exactly that one", () => {
+  const items = Array.from(
+    { length: 3000 },
+    (_, i) =>
+      `    <item><title>Episode ${i}</title><guid>g-${i}</guid>` +
+      `<enclosure url="https://cdn.example.com/e${i}.mp3" length="1" type="audio/mpeg"/></item>`,
+  );
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>\n` +
+    `    <title>Big</title>\n${items.join("\n")}\n  </channel>\n</rss>\n`;
+  const index = indexFeedItems(new TextEncoder().encode(xml));
+  assert.equal(index.items.length, 3000);
+  for (const i of [0, 1499, 2999]) {
+    const out = new TextDecoder().decode(
+      itemBytesFromIndex(index, `g-${i}`, `https://cdn.example.com/e${i}.mp3`)!,
+    );
+    assert.equal(
+      out,
+      xml.replace(/\n    <item>.*<\/item>/g, (m) => m.includes(`<guid>g-${i}</guid>`) ? m : ""),
+    );
+  }
+  assert.equal(itemBytesFromIndex(index, "g-1", "https://cdn.example.com/e2.mp3"), null);
 });
