@@ -26,6 +26,12 @@ export type RecordPlay = CommandOf<"RecordPlay", {
   /** When the client made the change; a change older than the stored one is ignored. */
   updated_at?: string;
 }>;
+/**
+ * A listen started elsewhere (the play gateway): always a `played` event, keeping the
+ * known position and played flag, unless a change at `at` or later is already recorded
+ * (so handling the same listen twice records it once).
+ */
+export type RecordListen = CommandOf<"RecordListen", { feed: string; item: string; at: string }>;
 export type UpdatePosition = CommandOf<
   "UpdatePosition",
   { item: string; position: number; updated_at?: string }
@@ -45,6 +51,7 @@ export type Command =
   | Subscribe
   | Unsubscribe
   | RecordPlay
+  | RecordListen
   | UpdatePosition
   | SaveEpisode
   | UnsaveEpisode

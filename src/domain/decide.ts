@@ -81,6 +81,15 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
       const data = duration === undefined ? { position, played } : { position, played, duration };
       return [{ ...base(meta, 0, at), type: "played", feed, item, data }];
     }
+    case "RecordListen": {
+      const { feed, item, at } = command.data;
+      const prev = state.plays.get(item);
+      if (prev && ms(at) <= ms(prev.updated_at)) return [];
+      const data = prev?.duration === undefined
+        ? { position: prev?.position ?? 0, played: prev?.played ?? false }
+        : { position: prev.position, played: prev.played, duration: prev.duration };
+      return [{ ...base(meta, 0, at), type: "played", feed, item, data }];
+    }
     case "UpdatePosition": {
       const { item, position } = command.data;
       wholeSeconds("position", position);

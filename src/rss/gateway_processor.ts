@@ -3,13 +3,11 @@
  * actor, deleting a record only once its event is appended (or found to be a no-op), so a
  * play is never lost. Woken by an in-process kick after the gateway's commit, by KV queue
  * pointers where queues exist, and by a one-minute cron sweep (the only wake-up that works
- * everywhere). Two drains seeing the same record are harmless: the second `RecordPlay`
+ * everywhere). Two drains seeing the same record are harmless: the second `RecordListen`
  * carries the same time and decides nothing.
  */
 import type { ActorRegistry } from "../../actors/registry.ts";
 import { isoAt } from "../clock.ts";
-import type { Command } from "../domain/commands.ts";
-import { decide } from "../domain/decide.ts";
 import type { Logger } from "../logger.ts";
 import * as keys from "../store/keys.ts";
 import type { GatewayMessage, GatewayPlay } from "./gateway.ts";
@@ -132,20 +130,9 @@ export class GatewayProcessor {
         await kv.atomic().check(entry).delete(entry.key).commit();
         return false;
       }
-      await registry.run(play.user_id, (state, meta) => {
-        const position = state.plays.get(play.item)?.position ?? 0;
-        const command: Command = {
-          type: "RecordPlay",
-          data: {
-            feed: play.feed,
-            item: play.item,
-            position,
-            played: false,
-            updated_at: isoAt(play.at),
-          },
-          meta,
-        };
-        return decide(state, command);
+      await registry.execute(play.user_id, {
+        type: "RecordListen",
+        data: { feed: play.feed, item: play.item, at: isoAt(play.at) },
       });
       await kv.atomic().check(entry).delete(entry.key).commit();
       this.#processed++;

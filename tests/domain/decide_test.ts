@@ -207,3 +207,13 @@ Deno.test("evolve() does not change the state it is given", () => {
   assert.equal(before.plays.get(ITEM)!.position, 10);
   assert.equal(after.plays.get(ITEM)!.position, 99);
 });
+
+Deno.test("decide() records a listen even when nothing else changes, once per listen time", () => {
+  const listen = (at: string) =>
+    cmd<C.RecordListen>({ type: "RecordListen", data: { feed: FEED, item: ITEM, at } });
+  const [e] = given([played(300, T0, true)]).when(listen(T1)).then([
+    { type: "played", ts: T1, data: { position: 300, played: true } },
+  ]);
+  given([played(300, T0, true), e]).when(listen(T1)).then([]);
+  given([]).when(listen(T1)).then([{ type: "played", data: { position: 0, played: false } }]);
+});

@@ -57,14 +57,19 @@ Deno.test("the gateway keeps the known position and records one play per 10 minu
   t.clock.advance(GATEWAY_DEDUPE_MS - 1_000);
   assert.equal((await t.app.request(path)).status, 302);
   assert.equal(await pending(t), 1, "one play for repeated hits within 10 minutes");
+  const before = (await t.deps.store.head(r.userId)).seq;
   await t.deps.gateway.drainAll();
+  const seq = (await t.deps.store.head(r.userId)).seq;
+  assert.equal(seq, before + 1, "the listen is a played event");
   const [play] = await plays(t, r);
   assert.equal(play.position, 125, "the position is kept");
-  assert.equal(play.played, false);
+  assert.equal(play.played, true, "listening again keeps the played flag");
   t.clock.advance(2_000);
   assert.equal((await t.app.request(path)).status, 302);
   assert.equal(await pending(t), 1, "a hit after 10 minutes is a new play");
   await t.deps.gateway.drainAll();
+  await t.deps.gateway.drainAll(); // a second drain (another wake-up) records nothing more
+  assert.equal((await t.deps.store.head(r.userId)).seq, seq + 1, "and it is recorded too");
   await t.close();
 });
 
