@@ -109,11 +109,17 @@ function encodeCursor(key: Deno.KvKey, q: PlayQuery): string {
 
 function decodeCursor(cursor: string, q: PlayQuery): [number, string] {
   const bad = () => new ValidationError("invalid_cursor", "This cursor is invalid for this query.");
+  if (cursor.length > 512) throw bad();
   try {
     const json = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
     const k = json?.k;
     if (json?.f !== filterTag(q)) throw bad();
-    if (!Array.isArray(k) || typeof k[0] !== "number" || typeof k[1] !== "string") throw bad();
+    // A cursor goes into a KV key: only the shapes this module makes (an inverted time and
+    // a 22-character item hash) are accepted.
+    if (
+      !Array.isArray(k) || !Number.isSafeInteger(k[0]) || k[0] < 0 ||
+      typeof k[1] !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(k[1])
+    ) throw bad();
     return [k[0], k[1]];
   } catch {
     throw bad();

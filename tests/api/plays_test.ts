@@ -122,7 +122,10 @@ Deno.test("GET /play refuses a limit outside 1–500 and a cursor of another fil
     assert.equal(other.body.error.code, "invalid_cursor");
     const otherFeed = await api.get(`/play?limit=1&feed=${feedId(1)}&cursor=${cursor}`);
     assert.equal(otherFeed.status, 400);
-    for (const junk of ["garbage", "%00%01", "eyJrIjpbXX0", "a".repeat(5000)]) {
+    const forged = (k: unknown[]) =>
+      btoa(JSON.stringify({ k, f: "any|*" })).replace(/\+/g, "-").replace(/\//g, "_");
+    const forgeries = [forged([1, "a".repeat(5000)]), forged([-1, "x"]), forged([1.5, "x"])];
+    for (const junk of ["garbage", "%00%01", "eyJrIjpbXX0", "a".repeat(5000), ...forgeries]) {
       const r = await api.get(`/play?cursor=${junk}`);
       assert.equal(r.status, 400, junk);
     }
