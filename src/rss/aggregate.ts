@@ -97,19 +97,38 @@ export function itemIdOf(item: FeedItem): string | undefined {
   }
 }
 
-/** A feed item as a personal-feed item: prefixed title, gateway enclosure, same guid. */
+/**
+ * The guid of an episode in a personal feed: the origin's guid under its feed id, stable
+ * across fetches and unique across podcasts (feed readers de-duplicate by guid, and two
+ * podcasts may both number their episodes "1", "2"…). A guid the origin repeats for
+ * different episodes also carries the episode's item id.
+ */
+export function personalGuid(feed: string, guid: string, item?: string): string {
+  return item === undefined ? `${feed}:${guid}` : `${feed}:${guid}:${item}`;
+}
+
+/** The guids a feed gives to more than one of its items. */
+export function repeatedGuids(items: readonly FeedItem[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const it of items) (seen.has(it.guid) ? repeated : seen).add(it.guid);
+  return repeated;
+}
+
+/** A feed item as a personal-feed item: prefixed title, gateway enclosure, stable guid. */
 export function personalItem(
   source: FeedSource,
   podcast: string,
   item: FeedItem,
   playUrl: PlayUrl,
+  repeated: ReadonlySet<string> = new Set(),
 ): RssItem | undefined {
   const id = itemIdOf(item);
   if (!id) return undefined;
   const { length, type } = item.enclosure!;
   return {
     title: prefixedTitle(podcast, item.title),
-    guid: item.guid,
+    guid: personalGuid(source.feed, item.guid, repeated.has(item.guid) ? id : undefined),
     link: item.link,
     pubDate: item.pubDate,
     description: item.description,
@@ -125,8 +144,9 @@ export function latestItems(gathered: readonly Gathered[], playUrl: PlayUrl, lim
   for (const g of gathered) {
     if (!g.cached) continue;
     const podcast = podcastTitle(g.cached.feed.title, g.source.feedUrl);
+    const repeated = repeatedGuids(g.cached.feed.items);
     for (const it of g.cached.feed.items) {
-      const item = personalItem(g.source, podcast, it, playUrl);
+      const item = personalItem(g.source, podcast, it, playUrl, repeated);
       if (item) all.push({ item, order: all.length });
     }
   }

@@ -14,10 +14,12 @@ import {
   type Gathered,
   gatherFeeds,
   latestItems,
+  personalGuid,
   personalItem,
   type PlayUrl,
   podcastTitle,
   prefixedTitle,
+  repeatedGuids,
   skippedComments,
 } from "./aggregate.ts";
 import { buildRss, type RssItem } from "./build.ts";
@@ -96,7 +98,7 @@ async function fallbackItem(
   const title = titles?.[await itemHash(entry.item)];
   return {
     title: prefixedTitle(podcast, title),
-    guid: entry.guid,
+    guid: personalGuid(entry.feed, entry.guid),
     pubDate: entry.addedAt,
     enclosure: { url: playUrl(entry.feed, entry.item) },
     source: { url: feedUrl, title: podcast },
@@ -145,7 +147,8 @@ export async function playlistFeed(
     const found = g.cached?.feed.items.find((i) =>
       i.guid === e.guid && i.enclosure?.url === e.enclosureUrl
     );
-    const built = found && personalItem(g.source, podcast, found, playUrl);
+    const built = found &&
+      personalItem(g.source, podcast, found, playUrl, repeatedGuids(g.cached!.feed.items));
     items.push(
       built ?? await fallbackItem(e, g.source.feedUrl, podcast, meta?.episodes, playUrl),
     );
