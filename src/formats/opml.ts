@@ -3,6 +3,7 @@
  * tag scanner (no tree, so deep nesting costs nothing) and refuses DOCTYPE/ENTITY
  * declarations outright: OPML never needs them, and they are how entity tricks start.
  */
+import { escapeXml } from "../rss/build.ts";
 import { ValidationError } from "../domain/errors.ts";
 
 /** Most outlines read from one file. */
@@ -24,23 +25,6 @@ export function decodeXmlText(text: string): string {
     }
     return ENTITIES[name] ?? m;
   });
-}
-
-/** Escapes text for an XML attribute or element. */
-export function escapeXml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) =>
-      c === "&"
-        ? "&amp;"
-        : c === "<"
-        ? "&lt;"
-        : c === ">"
-        ? "&gt;"
-        : c === '"'
-        ? "&quot;"
-        : "&apos;",
-  );
 }
 
 const SPACE = new Set([" ", "\t", "\n", "\r"]);
