@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     logger.info("request", {
       method: c.req.method,
       route,
-      path: onPlayHost ? redactPlayHostPath(pathname) : redactPath(pathname),
+      path: onPlayHost ? redactPlayHostPath(redactPath(pathname)) : redactPath(pathname),
       status: c.res.status,
       ms: Math.round(ms * 10) / 10,
       request_id: requestId,

@@ -10,12 +10,23 @@ export interface Logger {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-/** Replaces user tokens in paths (`/rss/<token>/…`, `/play/<token>/…`) with `[redacted]`. */
+/**
+ * Replaces user tokens in paths (`/rss/<token>/…`, `/play/<token>/…`,
+ * `/api/v1/rss/user/<token>/…`) with `[redacted]`. The path is percent-decoded and its
+ * repeated slashes collapsed first, as the router sees it, so `/%72ss/<token>` or
+ * `//rss/<token>` are caught too.
+ */
 export function redactPath(path: string): string {
-  return path
-    .replace(/^\/(rss|play)\/[^/]+/, "/$1/[redacted]")
-    .replace(/^\/api\/v1\/rss\/user\/[^/]+/, "/api/v1/rss/user/[redacted]")
-    .replace(/([?&](token|password|user_token)=)[^&]*/gi, "$1[redacted]");
+  let p = path;
+  try {
+    p = decodeURIComponent(path);
+  } catch {
+    // keep it encoded: a token cannot hide behind a malformed escape the router refuses
+  }
+  p = p.replace(/\/{2,}/g, "/");
+  return p
+    .replace(/^\/(rss|play)\/[^/]+/i, "/$1/[redacted]")
+    .replace(/^\/api\/v1\/rss\/user\/[^/]+/i, "/api/v1/rss/user/[redacted]");
 }
 
 /** A logger writing JSON lines through `write` (default: console.log). */

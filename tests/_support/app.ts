@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import { createApp } from "../../routes/app.ts";
 import type { AppEnv } from "../../routes/context.ts";
 import { loadConfig } from "../../src/config.ts";
-import { silentLogger } from "../../src/logger.ts";
+import { type Logger, silentLogger } from "../../src/logger.ts";
 import { type AppDeps, createServices } from "../../src/services.ts";
 import { FakeClock } from "./clock.ts";
 
@@ -20,7 +20,12 @@ export interface TestApp {
 
 /** A test app; `env` overrides configuration variables (KV queues are off by default). */
 export async function buildTestApp(
-  options: { env?: Record<string, string>; fetch?: typeof fetch; autoProject?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    fetch?: typeof fetch;
+    autoProject?: boolean;
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const kv = await Deno.openKv(":memory:");
   const config = loadConfig({
@@ -34,7 +39,7 @@ export async function buildTestApp(
     kv,
     config,
     clock,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     fetch: options.fetch,
     autoProject: options.autoProject ?? false,
     passwordIterations: TEST_PASSWORD_ITERATIONS,
