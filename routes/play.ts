@@ -13,11 +13,14 @@ import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
 
 /**
- * True when the request's host starts with `PLAY_HOST` (pass the request URL's host, which
- * Deno.serve builds from the `Host` header).
+ * True when the request's host is `PLAY_HOST`, with or without a port (pass the request URL's
+ * host, which Deno.serve builds from the `Host` header).
  */
 export function isPlayHostRequest(host: string | undefined, playHost: string): boolean {
-  return playHost !== "" && (host ?? "").toLowerCase().startsWith(playHost);
+  if (playHost === "") return false;
+  const h = (host ?? "").toLowerCase();
+  // The host itself, with or without a port: `play.example.org.evil.test` is not it.
+  return h === playHost || h.startsWith(`${playHost}:`);
 }
 
 /** A play-host path with its first segment (the user token) hidden, for logs. */

@@ -15,6 +15,9 @@ export function normalizeTime(value: unknown): string | null {
   if (typeof value !== "string" || !RFC3339.test(value)) return null;
   const ms = Date.parse(value.replace(" ", "T"));
   if (Number.isNaN(ms) || ms < 0 || ms > 253402300799999) return null;
+  // Date.parse rolls 2024-02-30 over into March: refuse days the month does not have.
+  const [y, m, d] = value.slice(0, 10).split("-").map(Number);
+  if (m < 1 || m > 12 || d < 1 || d > new Date(Date.UTC(y, m, 0)).getUTCDate()) return null;
   return new Date(ms).toISOString();
 }
 

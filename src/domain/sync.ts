@@ -5,7 +5,8 @@
 import type { CommandMeta } from "./commands.ts";
 import { eventId } from "./decide.ts";
 import type { StoredEvent, UserEvent } from "./events.ts";
-import { reorderData } from "./playlists.ts";
+import { RuleViolation } from "./errors.ts";
+import { MAX_PLAYLIST_ITEMS, reorderData } from "./playlists.ts";
 import { isActive, isInPlaylist, ms, StateBuilder, type UserState } from "./state.ts";
 
 export interface SyncSubscription {
@@ -162,6 +163,14 @@ function syncPlaylist(out: Emitter, c: SyncPlaylist, index: number): void {
   }
   if (!out.state.playlists.has(id)) return;
   for (const item of c.items) syncPlaylistItem(out, id, item);
+  const live = [...out.state.playlists.get(id)!.items.values()].filter(isInPlaylist).length;
+  if (live > MAX_PLAYLIST_ITEMS) {
+    throw new RuleViolation(
+      "conflict",
+      `A playlist holds at most ${MAX_PLAYLIST_ITEMS} episodes; "${c.name}" would hold ${live}.`,
+      { playlist_id: id, items: live },
+    );
+  }
   const now = out.state.playlists.get(id);
   if (now && clientNewer) syncOrder(out, id, c);
   // Compare with the server's date before this sync: the client's own rename above must not

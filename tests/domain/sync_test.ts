@@ -190,3 +190,19 @@ Deno.test("sync: a play status without played keeps the server's played flag", (
   });
   assert.deepEqual(events.map((e) => e.data), [{ position: 10, played: true }]);
 });
+
+Deno.test("sync refuses to grow a playlist past its 500 episodes, like the REST API", () => {
+  const items = Array.from({ length: 501 }, (_, i) => ({
+    feed: FEED,
+    item: encodeItemId(`ep-${i}`, `https://cdn.example.org/ep${i}.mp3`),
+    added_at: T(2),
+  }));
+  assert.throws(
+    () => sync(EMPTY_STATE, { playlists: [{ id: "p1", name: "Big", updated_at: T(1), items }] }),
+    (e: { code?: string }) => e.code === "conflict",
+  );
+  const ok = sync(EMPTY_STATE, {
+    playlists: [{ id: "p1", name: "Big", updated_at: T(1), items: items.slice(0, 500) }],
+  });
+  assert.equal(after(ok).playlists.get("p1")!.items.size, 500);
+});
