@@ -129,7 +129,7 @@ export function personalItem(
   return {
     title: prefixedTitle(podcast, item.title),
     guid: personalGuid(source.feed, item.guid, repeated.has(item.guid) ? id : undefined),
-    link: item.link,
+    link: httpLink(item.link),
     pubDate: item.pubDate,
     description: item.description,
     enclosure: { url: playUrl(source.feed, id), length, type },
@@ -156,8 +156,25 @@ export function latestItems(gathered: readonly Gathered[], playUrl: PlayUrl, lim
   return all.slice(0, limit).map((x) => x.item);
 }
 
+/** A URL without any user:password part (it may sit in a subscribed feed's URL). */
+function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.href;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** An http(s) link, or nothing (a `javascript:` link must not reach a feed reader). */
+function httpLink(link: string | undefined): string | undefined {
+  return link !== undefined && /^https?:\/\//i.test(link) ? link : undefined;
+}
+
 /** XML comments naming the feeds that were left out and why. */
 export function skippedComments(gathered: readonly Gathered[]): string[] {
   return gathered.filter((g) => g.error !== undefined)
-    .map((g) => `skipped ${g.source.feedUrl} (${g.error})`);
+    .map((g) => `skipped ${withoutCredentials(g.source.feedUrl)} (${g.error})`);
 }

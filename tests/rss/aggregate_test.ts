@@ -6,6 +6,7 @@ import {
   itemIdOf,
   latestItems,
   prefixedTitle,
+  skippedComments,
 } from "../../src/rss/aggregate.ts";
 import { UpstreamError } from "../../src/rss/errors.ts";
 import type { CachedFeed } from "../../src/rss/feed_loader.ts";
@@ -113,4 +114,25 @@ Deno.test("TokenBuckets grants the burst, then one token per refill interval", (
   assert.equal(b.take("b"), 0);
   assert.equal(b.take("c"), 0);
   assert.equal(b.size, 2, "the least recently seen subject was forgotten");
+});
+
+Deno.test("personal items drop non-http links and skip notes never show URL credentials", () => {
+  const item: FeedItem = {
+    guid: "g1",
+    title: "One",
+    link: "javascript:alert(1)",
+    enclosure: { url: "https://cdn.example.org/1.mp3" },
+  };
+  const [built] = latestItems(
+    [{ source: sources[0], cached: cached({ title: "Pod", items: [item] }) }],
+    (feed, id) => `https://play.example.org/t/${feed}/${id}`,
+    10,
+  );
+  assert.equal(built.link, undefined);
+  const notes = skippedComments([{
+    source: { feed: "f", feedUrl: "http://user:hunter2@127.0.0.1:9/private.xml" },
+    error: "upstream_error",
+  }]);
+  assert.equal(notes.length, 1);
+  assert.ok(!notes[0].includes("hunter2") && !notes[0].includes("user:"), notes[0]);
 });
