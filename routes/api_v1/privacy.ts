@@ -50,6 +50,15 @@ async function effective(deps: AppDeps, userId: string, t: Target) {
   return effectivePrivacy({ user, feed, item }, deps.config.defaultPrivacy);
 }
 
+/** A target in the API's field names. */
+function targetView(t: Target) {
+  return {
+    scope: t.scope,
+    ...(t.feed ? { rss_source_feed: t.feed } : {}),
+    ...(t.item ? { rss_source_item: t.item } : {}),
+  };
+}
+
 function queryTarget(c: Context<AppEnv>): Target {
   return targetOf(c.req.query("feed"), c.req.query("item"), "");
 }
@@ -84,14 +93,14 @@ export function privacyRoutes(deps: AppDeps): Hono<AppEnv> {
     f.done();
     const t = targetOf(body.feed ?? body.rss_source_feed, body.item ?? body.rss_source_item, "");
     await execute(deps, c, { type: "ChangePrivacy", data: { ...t, privacy: privacy! } });
-    return c.json({ ...t, ...(await effective(deps, c.get("auth").userId, t)) });
+    return c.json({ ...targetView(t), ...(await effective(deps, c.get("auth").userId, t)) });
   });
 
   app.delete("/privacy", write, async (c) => {
     const t = queryTarget(c);
     const r = await execute(deps, c, { type: "ChangePrivacy", data: { ...t, privacy: null } });
     return c.json({
-      ...t,
+      ...targetView(t),
       removed: r.events.length > 0,
       ...(await effective(deps, c.get("auth").userId, t)),
     });
