@@ -101,7 +101,7 @@ export class EventStore {
   async readEvents(userId: string, afterSeq: number, limit?: number): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
     const iter = this.#deps.kv.list<StoredEvent>(
-      { start: keys.eventKey(userId, afterSeq + 1), end: [...keys.eventPrefix(userId), Infinity] },
+      keys.eventsAfter(userId, afterSeq),
       { batchSize: 500, limit },
     );
     for await (const entry of iter) out.push(entry.value);

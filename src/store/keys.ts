@@ -15,6 +15,11 @@ export function invertTime(ms: number): number {
 export const eventKey = (userId: string, seq: number): Key => ["ev", userId, seq];
 /** All events of one user (list prefix). */
 export const eventPrefix = (userId: string): Key => ["ev", userId];
+/** A user's events with seq > `afterSeq` (list selector). */
+export const eventsAfter = (userId: string, afterSeq: number): Deno.KvListSelector => ({
+  start: eventKey(userId, afterSeq + 1),
+  end: [...eventPrefix(userId), Infinity],
+});
 /** The head of a user's stream: `{ seq, checkpointSeq }`. */
 export const headKey = (userId: string): Key => ["head", userId];
 /** All stream heads (one per user that ever wrote). */
@@ -32,6 +37,15 @@ export const playByTimeKey = (userId: string, updatedAtMs: number, itemHash: str
   itemHash,
 ];
 export const playByTimePrefix = (userId: string): Key => ["play_by_time", userId];
+/** A user's play-time index after the entry `(invertedTime, itemHash)` (cursor pages). */
+export const playByTimeAfter = (
+  userId: string,
+  invertedTime: number,
+  itemHash: string,
+): Deno.KvListSelector => ({
+  start: ["play_by_time", userId, invertedTime, itemHash, ""],
+  end: ["play_by_time", userId, Infinity],
+});
 export const savedKey = (userId: string, itemHash: string): Key => ["saved", userId, itemHash];
 export const savedPrefix = (userId: string): Key => ["saved", userId];
 export const playlistKey = (userId: string, playlistId: string): Key => ["pl", userId, playlistId];

@@ -133,7 +133,7 @@ function decodeCursor(cursor: string, q: PlayQuery): [number, string] {
 export async function listPlays(kv: Deno.Kv, userId: string, q: PlayQuery) {
   const prefix = keys.playByTimePrefix(userId);
   const selector: Deno.KvListSelector = q.cursor
-    ? { start: [...prefix, ...decodeCursor(q.cursor, q), ""], end: [...prefix, Infinity] }
+    ? keys.playByTimeAfter(userId, ...decodeCursor(q.cursor, q))
     : { prefix };
   const page: { key: Deno.KvKey; value: PlayView }[] = [];
   let more = false;
