@@ -148,7 +148,7 @@ Deno.test("an indexed big feed answers any of its episodes with exactly that one
     );
     assert.equal(
       out,
-      xml.replace(/\n    <item>.*<\/item>/g, (m) => m.includes(`<guid>g-${i}</guid>`) ? m : ""),
+      xml.replace(/\n {4}<item>.*<\/item>/g, (m) => m.includes(`<guid>g-${i}</guid>`) ? m : ""),
     );
   }
   assert.equal(itemBytesFromIndex(index, "g-1", "https://cdn.example.com/e2.mp3"), null);
