@@ -1,35 +1,14 @@
 import assert from "node:assert/strict";
-
-/** A free loopback port (bind to 0, read it, release it). */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = l.addr as Deno.NetAddr;
-  l.close();
-  return port;
-}
-
-async function waitForHealth(url: string, deadlineMs = 20_000): Promise<Response> {
-  const until = Date.now() + deadlineMs;
-  while (true) {
-    try {
-      return await fetch(url);
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+import { freePort, startMain, waitForHealth } from "../_support/process.ts";
 
 Deno.test("main.ts serves /health on its port and exits 0 on SIGTERM", async () => {
   const dir = await Deno.makeTempDir();
   const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
-    cwd: dir,
-    env: { PORT: String(port), KV_PATH: `${dir}/data/test.kv`, LOG_LEVEL: "warn" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = startMain(dir, {
+    PORT: String(port),
+    KV_PATH: `${dir}/data/test.kv`,
+    LOG_LEVEL: "warn",
+  });
   try {
     const res = await waitForHealth(`http://127.0.0.1:${port}/health`);
     assert.equal(res.status, 200);
