@@ -136,8 +136,14 @@ export async function listPlays(kv: Deno.Kv, userId: string, q: PlayQuery) {
     ? keys.playByTimeAfter(userId, ...decodeCursor(q.cursor, q))
     : { prefix };
   const page: { key: Deno.KvKey; value: PlayView }[] = [];
+  // A filter skips entries: read in big batches rather than one page's worth at a time.
+  const filtered = q.played !== undefined || q.feed !== undefined;
   let more = false;
-  for await (const e of kv.list<PlayView>(selector, { batchSize: Math.min(500, q.limit + 1) })) {
+  for await (
+    const e of kv.list<PlayView>(selector, {
+      batchSize: filtered ? 500 : Math.min(500, q.limit + 1),
+    })
+  ) {
     if (q.played !== undefined && e.value.played !== q.played) continue;
     if (q.feed !== undefined && e.value.rss_source_feed !== q.feed) continue;
     if (page.length === q.limit) {
