@@ -6,6 +6,7 @@
  * nothing. Wake-ups: KV queue messages, an in-process kick after each commit, and the
  * 1-minute cron sweep (the only one that works everywhere).
  */
+import { DrainLoop } from "../src/drain_loop.ts";
 import type { Logger } from "../src/logger.ts";
 import { countByType } from "../src/projections/counters.ts";
 import type { EventStore, ProjectMessage } from "../src/store/event_store.ts";
@@ -49,25 +50,22 @@ export class Projector {
   #usersPerCommit: number;
   #eventsPerUser: number;
   #markersPerPass: number;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
+  #loop: DrainLoop;
 
   constructor(deps: ProjectorDeps, options: ProjectorOptions = {}) {
     this.#deps = deps;
     this.#usersPerCommit = options.usersPerCommit ?? 50;
     this.#eventsPerUser = options.eventsPerUser ?? 200;
     this.#markersPerPass = options.markersPerPass ?? 500;
+    this.#loop = new DrainLoop(
+      () => this.drainAll(),
+      (err) => deps.logger.error("projector pass failed", { error: String(err) }),
+    );
   }
 
   /** Asks for a drain soon; many kicks while one runs coalesce into one more run. */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#loop().finally(() => (this.#running = undefined));
+    this.#loop.kick();
   }
 
   /** Handles a KV queue message (a pointer, never the events). */
@@ -77,14 +75,13 @@ export class Projector {
   }
 
   /** Resolves when no drain is running. */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  idle(): Promise<void> {
+    return this.#loop.idle();
   }
 
   /** Stops accepting kicks and waits for the current drain. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.idle();
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Runs passes until the outbox is empty (the cron sweep, the job CLI, tests). */
@@ -97,18 +94,6 @@ export class Projector {
       if (r.empty) break;
     }
     return total;
-  }
-
-  async #loop(): Promise<void> {
-    do {
-      this.#again = false;
-      try {
-        await this.drainAll();
-      } catch (err) {
-        this.#deps.logger.error("projector pass failed", { error: String(err) });
-        return; // the cron sweep will try again
-      }
-    } while (this.#again && !this.#stopped);
   }
 
   /** One pass: up to `usersPerCommit` users in one commit. */

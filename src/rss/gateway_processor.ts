@@ -8,6 +8,7 @@
  */
 import type { ActorRegistry } from "../../actors/registry.ts";
 import { isoAt } from "../clock.ts";
+import { DrainLoop } from "../drain_loop.ts";
 import type { Logger } from "../logger.ts";
 import * as keys from "../store/keys.ts";
 import type { GatewayMessage, GatewayPlay } from "./gateway.ts";
@@ -38,9 +39,7 @@ export class GatewayProcessor {
   readonly #autoKick: boolean;
   readonly #parallel: number;
   readonly #maxAttempts: number;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
+  #loop: DrainLoop;
   #processed = 0;
 
   constructor(deps: GatewayProcessorDeps, options: GatewayProcessorOptions = {}) {
@@ -48,6 +47,10 @@ export class GatewayProcessor {
     this.#autoKick = options.autoKick ?? true;
     this.#parallel = options.parallel ?? 20;
     this.#maxAttempts = options.maxAttempts ?? 5;
+    this.#loop = new DrainLoop(
+      () => this.drainAll(),
+      (err) => deps.logger.error("gateway drain failed", { error: String(err) }),
+    );
   }
 
   /** Plays recorded by this process so far (for `/metrics`). */
@@ -62,12 +65,7 @@ export class GatewayProcessor {
 
   /** Asks for a drain; kicks during a drain coalesce into one more. */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#loop().finally(() => (this.#running = undefined));
+    this.#loop.kick();
   }
 
   /** Handles a KV queue message; answers for `{ kind: "gateway" }` only. */
@@ -78,14 +76,13 @@ export class GatewayProcessor {
   }
 
   /** Resolves when no drain is running. */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  idle(): Promise<void> {
+    return this.#loop.idle();
   }
 
   /** Stops accepting kicks and waits for the current drain. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.idle();
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /**
@@ -107,18 +104,6 @@ export class GatewayProcessor {
     }
     await flush();
     return total;
-  }
-
-  async #loop(): Promise<void> {
-    do {
-      this.#again = false;
-      try {
-        await this.drainAll();
-      } catch (err) {
-        this.#deps.logger.error("gateway drain failed", { error: String(err) });
-        return; // the cron sweep tries again
-      }
-    } while (this.#again && !this.#stopped);
   }
 
   async #process(entry: Deno.KvEntry<GatewayPlay>): Promise<boolean> {
