@@ -4,6 +4,7 @@ import { createApp } from "../../routes/app.ts";
 import type { AppEnv } from "../../routes/context.ts";
 import { loadConfig } from "../../src/config.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
+import type { FeedServiceOptions } from "../../src/rss/feed_service.ts";
 import { type AppDeps, createServices } from "../../src/services.ts";
 import { FakeClock } from "./clock.ts";
 
@@ -14,7 +15,7 @@ export interface TestApp {
   app: Hono<AppEnv>;
   deps: AppDeps;
   clock: FakeClock;
-  /** Waits for in-flight work (actors, projector) and closes KV. */
+  /** Waits for in-flight work (feeds, gateway, actors, projector) and closes KV. */
   close(): Promise<void>;
 }
 
@@ -24,7 +25,10 @@ export async function buildTestApp(
     env?: Record<string, string>;
     fetch?: typeof fetch;
     autoProject?: boolean;
+    /** Drain gateway plays after each hit (default false: tests drive the processor). */
+    autoGateway?: boolean;
     logger?: Logger;
+    feedOptions?: FeedServiceOptions;
   } = {},
 ): Promise<TestApp> {
   const kv = await Deno.openKv(":memory:");
@@ -42,13 +46,17 @@ export async function buildTestApp(
     logger: options.logger ?? silentLogger,
     fetch: options.fetch,
     autoProject: options.autoProject ?? false,
+    autoGateway: options.autoGateway ?? false,
     passwordIterations: TEST_PASSWORD_ITERATIONS,
+    feedOptions: options.feedOptions,
   });
   return {
     app: createApp(deps),
     deps,
     clock,
     async close() {
+      await deps.feeds.settled();
+      await deps.gateway.stop();
       await deps.registry.drain();
       await deps.projector.stop();
       kv.close();

@@ -4,15 +4,11 @@
  * gateway processor driven by hand. Also a user with an app, a user token and
  * subscriptions set up without HTTP.
  */
-import { createApp } from "../../routes/app.ts";
 import { createUserToken } from "../../src/auth/user_tokens.ts";
-import { loadConfig } from "../../src/config.ts";
 import { encodeFeedId, encodeItemId } from "../../src/domain/ids.ts";
-import { silentLogger } from "../../src/logger.ts";
 import type { FeedServiceOptions } from "../../src/rss/feed_service.ts";
-import { createServices } from "../../src/services.ts";
-import { type AuthTestApp, TEST_PASSWORD_ITERATIONS, userWithApp } from "../_support/auth_app.ts";
-import { FakeClock } from "../_support/clock.ts";
+import { buildTestApp } from "../_support/app.ts";
+import { type AuthTestApp, userWithApp } from "../_support/auth_app.ts";
 import { type AppKeys, generateAppKeys, requestJwt } from "../_support/jwt.ts";
 
 /** Options of {@linkcode buildFeedApp}. */
@@ -27,23 +23,8 @@ export interface FeedAppOptions {
  * that fetches still waiting on them end.
  */
 export async function buildFeedApp(options: FeedAppOptions = {}): Promise<AuthTestApp> {
-  const kv = await Deno.openKv(":memory:");
-  const config = loadConfig({
-    KV_PATH: ":memory:",
-    KV_QUEUES: "off",
-    BASE_URL: "http://localhost:8000",
-    ALLOW_PRIVATE_FEEDS: "1",
-    ...options.env,
-  });
-  const clock = new FakeClock();
-  const deps = createServices({
-    kv,
-    config,
-    clock,
-    logger: silentLogger,
-    autoProject: false,
-    autoGateway: false,
-    passwordIterations: TEST_PASSWORD_ITERATIONS,
+  const t = await buildTestApp({
+    env: { ALLOW_PRIVATE_FEEDS: "1", ...options.env },
     feedOptions: {
       timeoutMs: 2_000,
       deadlineMs: 1_000,
@@ -51,19 +32,7 @@ export async function buildFeedApp(options: FeedAppOptions = {}): Promise<AuthTe
       ...options.feedOptions,
     },
   });
-  return {
-    app: createApp(deps),
-    deps,
-    kv,
-    clock,
-    async close() {
-      await deps.feeds.settled();
-      await deps.gateway.stop();
-      await deps.registry.drain();
-      await deps.projector.stop();
-      kv.close();
-    },
-  };
+  return { app: t.app, deps: t.deps, kv: t.deps.kv, clock: t.clock, close: t.close };
 }
 
 /** A user with an approved app (scope `*`), a user token and a JWT maker. */
