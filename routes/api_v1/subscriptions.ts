@@ -6,6 +6,7 @@ import { isActive } from "../../src/domain/state.ts";
 import { encodeFeedId, isHttpUrl } from "../../src/domain/ids.ts";
 import { feedAt, Fields } from "../../src/domain/input.ts";
 import { buildOpml, parseOpml } from "../../src/formats/opml.ts";
+import { decodeXmlBytes } from "../../src/formats/xml_bytes.ts";
 import { isoAt } from "../../src/clock.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { describeSubscriptions, isActiveView, listSubscriptions } from "../../src/store/queries.ts";
@@ -67,7 +68,8 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.post("/subscriptions/import", write, async (c) => {
-    const text = await c.req.text();
+    // OPML files come in their own encodings (ISO-8859-1, UTF-16): read them as XML says.
+    const { text } = decodeXmlBytes(new Uint8Array(await c.req.arrayBuffer()));
     if (text.trim() === "") throw new HttpError(400, "invalid_opml", "The request body is empty.");
     const outlines = parseOpml(text);
     const seen = new Set<string>();

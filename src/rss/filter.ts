@@ -8,7 +8,8 @@
  * answering for any one item is then a linear join of short strings, so asking a big
  * feed for many different episodes costs one parse, not one per episode.
  */
-import { decodeXmlBytes, parseXml, spanOf } from "./_xml.ts";
+import { decodeXmlBytes } from "../formats/xml_bytes.ts";
+import { parseXml, spanOf } from "./_xml.ts";
 import { InvalidFeedError } from "./errors.ts";
 import { locateFeed, readItem } from "./parse.ts";
 

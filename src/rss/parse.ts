@@ -11,7 +11,6 @@
 import {
   all,
   attr,
-  decodeXmlBytes,
   firstNode,
   isNode,
   parseXml,
@@ -20,6 +19,7 @@ import {
   text,
   type XmlNode,
 } from "./_xml.ts";
+import { decodeXmlBytes } from "../formats/xml_bytes.ts";
 import { InvalidFeedError } from "./errors.ts";
 
 /** An episode's media file. */

@@ -146,3 +146,29 @@ Deno.test("POST /subscriptions/import ignores outlines inside XML comments", asy
     assert.deepEqual(r.body, { imported: 1, skipped: 0, invalid: 0 });
   });
 });
+
+Deno.test("POST /subscriptions/import reads OPML in the encoding it declares (ISO-8859-1, UTF-16)", async () => {
+  await withApi({}, async ({ api }) => {
+    const url = "http://127.0.0.1:1/café.xml";
+    const doc = (encoding: string) =>
+      `<?xml version="1.0" encoding="${encoding}"?>\n<opml version="2.0"><body>` +
+      `<outline text="Café" xmlUrl="${url}"/></body></opml>`;
+    // ISO-8859-1: é is the single byte 0xE9.
+    const latin1 = Uint8Array.from(doc("ISO-8859-1"), (ch) => ch.charCodeAt(0));
+    const r1 = await api.post("/subscriptions/import", undefined, { raw: latin1, ...OPML });
+    assert.equal(r1.status, 200, r1.text);
+    assert.deepEqual(r1.body, { imported: 1, skipped: 0, invalid: 0 });
+    // UTF-16LE with a byte order mark.
+    const text = doc("UTF-16").replace("café", "thé");
+    const utf16 = new Uint8Array(2 + text.length * 2);
+    utf16.set([0xff, 0xfe]);
+    for (let i = 0; i < text.length; i++) {
+      utf16[2 + i * 2] = text.charCodeAt(i) & 0xff;
+      utf16[3 + i * 2] = text.charCodeAt(i) >> 8;
+    }
+    const r2 = await api.post("/subscriptions/import", undefined, { raw: utf16, ...OPML });
+    assert.deepEqual(r2.body, { imported: 1, skipped: 0, invalid: 0 });
+    const urls = (await api.get("/subscriptions")).body.subscriptions.map((s: Json) => s.feed_url);
+    assert.deepEqual(urls.sort(), [url, url.replace("café", "thé")].sort());
+  });
+});
