@@ -80,7 +80,11 @@ export function rssRoutes(deps: AppDeps): Hono<AppEnv> {
       const body = item ? deps.feeds.itemBytes(cached, item.guid, item.enclosureUrl) : cached.body;
       if (body === null) throw new HttpError(404, "not_found", "The feed has no such episode.");
       // Feed bodies are read into plain ArrayBuffers (never shared memory).
-      return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers: PROXY_HEADERS });
+      // An explicit length also answers HEAD (the body-less copy keeps it).
+      return new Response(body as Uint8Array<ArrayBuffer>, {
+        status: 200,
+        headers: { ...PROXY_HEADERS, "Content-Length": String(body.byteLength) },
+      });
     } catch (err) {
       return fail(c, err, PROXY_ERROR_HEADERS);
     }
@@ -108,7 +112,11 @@ export function rssRoutes(deps: AppDeps): Hono<AppEnv> {
       const userId = await resolveUserToken(deps, token);
       const xml = userId === null ? null : await build(userId, token);
       if (xml === null) throw notFound();
-      return new Response(xml, { status: 200, headers: PERSONAL_HEADERS });
+      const bytes = new TextEncoder().encode(xml);
+      return new Response(bytes, {
+        status: 200,
+        headers: { ...PERSONAL_HEADERS, "Content-Length": String(bytes.byteLength) },
+      });
     } catch (err) {
       return fail(c, err, PERSONAL_ERROR_HEADERS);
     }

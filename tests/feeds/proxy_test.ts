@@ -29,6 +29,15 @@ Deno.test("proxy answers the feed byte for byte with the SPEC headers, no JWT ne
     new URL("../_support/fixtures/podcast_rss.xml", import.meta.url),
   );
   assert.deepEqual(new Uint8Array(await res.arrayBuffer()), fixture);
+  const head = await t.app.request(`${PROXY}/${feed}`, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(
+    head.headers.get("content-length"),
+    String(fixture.byteLength),
+    "HEAD tells the size",
+  );
+  assertProxyHeaders(head);
+  await head.body?.cancel();
   await server.close();
   await t.close();
 });
