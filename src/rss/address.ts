@@ -25,7 +25,8 @@ export type AddressKind =
   | "metadata";
 
 /** Looks a host name up: every address it resolves to (IPv4 and IPv6 text). */
-export type Resolver = (host: string, signal?: AbortSignal) => Promise<string[]>;
+/** Resolves a host name; `null` when this runtime cannot look names up at all. */
+export type Resolver = (host: string, signal?: AbortSignal) => Promise<string[] | null>;
 
 type Block = readonly [prefix: readonly number[], bits: number, kind: AddressKind];
 
@@ -185,13 +186,15 @@ export async function checkUrlAddresses(
 ): Promise<string[]> {
   const target = checkHostname(url.hostname);
   if (target.kind === "ip") return [target.address];
-  let found: string[];
+  let found: string[] | null;
   try {
     found = await resolve(target.name, signal);
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new UpstreamError("the feed host name does not resolve", { cause: err });
   }
+  // No DNS in this runtime: the name rules above are all that can be checked.
+  if (found === null) return [];
   if (found.length === 0) throw new UpstreamError("the feed host name does not resolve");
   const parsed = found.map((a) => ({ text: a, ip: parseIp(a) }));
   for (const { ip } of parsed) {
@@ -204,8 +207,17 @@ export async function checkUrlAddresses(
     .map(formatIp);
 }
 
-/** Resolves A and AAAA records with `Deno.resolveDns`; a missing record type is not an error. */
-export async function resolveWithDns(host: string, signal?: AbortSignal): Promise<string[]> {
+/**
+ * Resolves A and AAAA records with `Deno.resolveDns`; a missing record type is not an error.
+ * Answers `null` where the runtime has no `Deno.resolveDns`.
+ */
+export async function resolveWithDns(
+  host: string,
+  signal?: AbortSignal,
+): Promise<string[] | null> {
+  // A runtime without DNS lookups (some hosted isolates): nothing more to check than the
+  // name rules already applied; such platforms have no private network to protect.
+  if (typeof Deno.resolveDns !== "function") return null;
   const lookups = await Promise.allSettled([
     Deno.resolveDns(host, "A", { signal }),
     Deno.resolveDns(host, "AAAA", { signal }),

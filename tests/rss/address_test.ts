@@ -220,3 +220,15 @@ Deno.test("checkUrlAddresses() never resolves refused names or IP literals", asy
   ]);
   assert.deepEqual(resolve.asked, []);
 });
+
+Deno.test("checkUrlAddresses() without DNS in the runtime still applies the name and literal rules", async () => {
+  const noDns = () => Promise.resolve(null);
+  assert.deepEqual(await checkUrlAddresses(new URL("https://feeds.example.org/x"), noDns), []);
+  for (const url of ["http://localhost./x", "http://foo.internal/x", "http://127.0.0.1/x"]) {
+    await assert.rejects(
+      checkUrlAddresses(new URL(url), noDns),
+      (e: { code?: string }) => e.code === "forbidden_address",
+      url,
+    );
+  }
+});
