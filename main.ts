@@ -119,5 +119,9 @@ async function shutdown(signal: string): Promise<void> {
   Deno.exit(0);
 }
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(sig, () => void shutdown(sig));
+  try {
+    Deno.addSignalListener(sig, () => void shutdown(sig));
+  } catch {
+    // No signals on this platform (hosted isolates): the platform stops the process itself.
+  }
 }
