@@ -6,20 +6,19 @@ import type { AuthDeps } from "./deps.ts";
 import type { AppAlg, AuthorizationRequest } from "./jwt.ts";
 import { isUserId, type User } from "./users.ts";
 
-/** A stored app token. Timestamps are RFC 3339 strings. */
-export interface AppToken {
+/**
+ * A stored app token: what the user approved from the authorization request (the app, its
+ * PEM SPKI key and the one algorithm its request JWTs must use, the scopes), plus
+ * bookkeeping. Timestamps are RFC 3339 strings.
+ */
+export interface AppToken extends
+  Pick<
+    AuthorizationRequest,
+    "app_id" | "app_name" | "app_url" | "app_image" | "public_key" | "alg" | "scopes"
+  > {
   readonly user_id: string;
-  readonly app_id: string;
-  readonly app_name: string;
-  readonly app_url: string | null;
-  readonly app_image: string | null;
-  /** PEM SPKI; request JWTs are verified with this key only. */
-  readonly public_key: string;
-  /** The one algorithm request JWTs of this app must use. */
-  readonly alg: AppAlg;
   /** Fingerprint of (alg, public_key): names the imported key in the in-memory cache. */
   readonly key_id: string;
-  readonly scopes: readonly string[];
   readonly created_at: string;
   /** Last time the user approved (first approval or a re-authorization). */
   readonly authorized_at: string;
