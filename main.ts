@@ -1,13 +1,12 @@
 /**
  * The composition root: reads the environment, opens KV, registers crons and the queue
  * listener, and serves HTTP. Also runs one-off operator commands:
- *   deno task job <project|gateway|feedmeta> [--now <RFC 3339>]
+ *   deno task job <project|gateway|feedmeta|popularity> [--now <RFC 3339>]
  *   deno task projections:rebuild
  */
 import { parseArgs } from "node:util";
 import { createApp } from "./routes/app.ts";
 import { handleQueueMessage, oneOffJobs, registerJobs } from "./jobs/mod.ts";
-import { rebuildProjections } from "./jobs/rebuild.ts";
 import { type Clock, systemClock } from "./src/clock.ts";
 import { type Config, ConfigError, loadConfig } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
@@ -30,7 +29,7 @@ async function openKv(config: Config): Promise<Deno.Kv> {
 
 async function runCommand(deps: AppDeps, command: string, args: string[]): Promise<number> {
   if (command === "rebuild") {
-    const r = await rebuildProjections(deps);
+    const r = await deps.projector.rebuild();
     console.log(JSON.stringify({ rebuilt: true, ...r }));
     return 0;
   }

@@ -5,14 +5,9 @@
  */
 import type { Device } from "../src/domain/events.ts";
 import type { UserState } from "../src/domain/state.ts";
+import type { CommandInput, Decision, DecisionResult, UserCommands } from "../src/user_commands.ts";
 import { ShuttingDown } from "./mailbox.ts";
-import {
-  type CommandInput,
-  type Decision,
-  type DecisionResult,
-  UserActor,
-  type UserActorDeps,
-} from "./user_actor.ts";
+import { UserActor, type UserActorDeps } from "./user_actor.ts";
 
 export interface RegistryOptions {
   /** Idle time after which an actor is passivated, in ms. */
@@ -27,7 +22,7 @@ interface Entry {
 }
 
 /** All resident user actors of this process. */
-export class ActorRegistry {
+export class ActorRegistry implements UserCommands {
   #deps: UserActorDeps;
   #options: RegistryOptions;
   /** Insertion order is recency order: an access moves the entry to the end. */

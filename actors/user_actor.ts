@@ -10,21 +10,10 @@ import { decide } from "../src/domain/decide.ts";
 import type { Device, StoredEvent, UserEvent } from "../src/domain/events.ts";
 import { evolveAll, type UserState } from "../src/domain/state.ts";
 import { ConcurrencyError, type EventStore } from "../src/store/event_store.ts";
+import type { CommandInput, Decision, DecisionResult } from "../src/user_commands.ts";
 import { Mailbox } from "./mailbox.ts";
 
-/** A decision: the events to append given the user's current state. */
-export type Decision = (state: UserState, meta: CommandMeta) => readonly UserEvent[];
-
-/** A command as the HTTP layer sends it: the actor adds the time and ids. */
-export type CommandInput = Command extends infer C ? C extends Command ? Omit<C, "meta"> : never
-  : never;
-
-export interface DecisionResult {
-  /** The events this decision appended (empty for a no-op). */
-  readonly events: readonly StoredEvent[];
-  /** The user's state after them. */
-  readonly state: UserState;
-}
+export type { CommandInput, Decision, DecisionResult };
 
 export interface UserActorDeps {
   store: EventStore;
@@ -172,7 +161,12 @@ export class UserActor {
         rolling = evolveAll(
           rolling,
           produced.map((e, i) =>
-            ({ ...e, seq: rolling.seq + i + 1, user_id: this.userId }) as StoredEvent
+            ({
+              ...e,
+              seq: rolling.seq + i + 1,
+              user_id: this.userId,
+              recorded_at: now,
+            }) as StoredEvent
           ),
         );
       }

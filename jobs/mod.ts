@@ -1,30 +1,60 @@
-/** The application's cron jobs; `registerJobs` is the only place that calls Deno.cron. */
+/**
+ * The application's cron and queue glue; `registerJobs` is the only place that calls
+ * Deno.cron. The work itself lives in `src/` (background processors, the roll, the refresh).
+ */
+import type { BackgroundProcessor } from "../src/background.ts";
+import { rollPopularity } from "../src/projections/popularity_roll.ts";
 import { refreshFeedMeta } from "../src/rss/meta_refresh.ts";
 import type { AppDeps } from "../src/services.ts";
 
 export interface CronJob {
+  /** Deno.cron names are at most 64 characters. */
   readonly name: string;
   readonly schedule: string;
   readonly handler: () => Promise<void>;
 }
 
+/** The background processors: each gets a queue kind and a 1-minute sweep. */
+function processors(deps: AppDeps): BackgroundProcessor[] {
+  return [deps.projector, deps.gateway];
+}
+
+/** Runs the popularity roll once and records it in the metrics. */
+export async function runPopularityRoll(deps: AppDeps, now?: number) {
+  const r = await rollPopularity(deps, { now });
+  deps.metrics.inc("balados_popularity_rolls_total", "Popularity rolls run by this process.");
+  deps.metrics.inc(
+    "balados_popularity_roll_seconds_total",
+    "Time spent rolling popularity, in seconds.",
+    {},
+    r.duration_ms / 1000,
+  );
+  deps.metrics.inc(
+    "balados_popularity_roll_records_total",
+    "Popularity records recomputed by rolls.",
+    {},
+    r.entities,
+  );
+  return r;
+}
+
 /** Every cron job with its handler (tests call the handlers directly). */
 export function cronJobs(deps: AppDeps): CronJob[] {
-  return [{
-    // The sweep is what makes projection correct everywhere (Deploy has no KV queues).
-    name: "projector sweep",
+  const sweeps = processors(deps).map((p): CronJob => ({
+    // The sweep is what makes background work correct everywhere (Deploy has no KV queues).
+    name: `${p.kind} sweep`,
     schedule: "* * * * *",
     handler: async () => {
-      const { users, events } = await deps.projector.drainAll();
-      if (events > 0) deps.logger.info("projector sweep", { users, events });
+      const r = await p.drainAll();
+      deps.logger.debug(`${p.kind} sweep`, { ...(r as Record<string, unknown>) });
     },
-  }, {
-    // Plays the gateway made durable but no kick or queue message turned into events.
-    name: "play gateway sweep",
-    schedule: "* * * * *",
+  }));
+  return [...sweeps, {
+    name: "popularity roll",
+    schedule: "*/5 * * * *",
     handler: async () => {
-      const { recorded, failed } = await deps.gateway.drainAll();
-      if (recorded + failed > 0) deps.logger.info("play gateway sweep", { recorded, failed });
+      const r = await runPopularityRoll(deps);
+      if (r.entities + r.conflicts > 0) deps.logger.info("popularity roll", { ...r });
     },
   }, {
     name: "feed metadata refresh",
@@ -39,22 +69,27 @@ export function cronJobs(deps: AppDeps): CronJob[] {
 }
 
 /**
- * Jobs an operator can run once (`deno task job <name>`), each returning what it did.
- * The SPEC §7 lifecycle jobs (checkpoint, cleanup, popularity) are not built yet.
+ * Jobs an operator can run once (`deno task job <name> [--now <RFC 3339>]`), each
+ * returning what it did; `--now` sets the clock the job sees.
  */
 export function oneOffJobs(deps: AppDeps): Record<string, () => Promise<unknown>> {
   return {
     project: () => deps.projector.drainAll(),
     gateway: () => deps.gateway.drainAll(),
     feedmeta: () => refreshFeedMeta(deps),
+    // Projects what is pending first, so the roll sees every appended event.
+    popularity: async () => {
+      await deps.projector.drainAll();
+      return await runPopularityRoll(deps);
+    },
   };
 }
 
-/** The one KV queue handler: routes each pointer message to its processor. */
+/** The one KV queue handler: routes each pointer message to the processor of its kind. */
 export async function handleQueueMessage(deps: AppDeps, msg: unknown): Promise<void> {
   const kind = (msg as { kind?: unknown } | null)?.kind;
-  if (kind === "project") await deps.projector.handleMessage(msg);
-  else if (kind === "gateway") await deps.gateway.handleMessage(msg);
+  const target = processors(deps).find((p) => p.kind === kind);
+  if (target) await target.handleMessage(msg);
   else deps.logger.warn("unknown queue message", { kind: String(kind) });
 }
 

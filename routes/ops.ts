@@ -1,6 +1,7 @@
 /** Operations endpoints: `GET /health` and `GET /metrics` (SPEC §8). */
 import { Hono } from "hono";
 import { EVENT_TYPES } from "../src/domain/events.ts";
+import { signedCount } from "../src/projections/public_activity.ts";
 import { feedCacheGauges } from "../src/rss/feed_service.ts";
 import type { AppDeps } from "../src/services.ts";
 import * as keys from "../src/store/keys.ts";
@@ -27,7 +28,9 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
   app.get("/metrics", async (c) => {
     const { kv } = deps;
     const appended = await stat(kv, "appended");
-    const projected = await stat(kv, "projected_total");
+    const progress = await deps.projector.progress();
+    const slowest = Math.min(appended, ...progress.values());
+    const entries = await kv.get<Deno.KvU64>(keys.statKey("timeline_entries"));
     const gauges = [
       {
         name: "balados_events_appended_total",
@@ -37,8 +40,13 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
       },
       {
         name: "balados_outbox_backlog_events",
-        help: "Appended events the projector has not projected yet (queue lag).",
-        value: Math.max(0, appended - projected),
+        help: "Appended events the slowest global projection has not passed yet (queue lag).",
+        value: Math.max(0, appended - slowest),
+      },
+      {
+        name: "balados_timeline_entries",
+        help: "Entries in the public timeline.",
+        value: signedCount(entries.value),
       },
       {
         name: "balados_append_commits_total",
@@ -65,6 +73,13 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
         type: "counter",
       },
     ];
+    const lag: string[] = [
+      "# HELP balados_projection_lag_events Appended events a projection has not passed yet.",
+      "# TYPE balados_projection_lag_events gauge",
+    ];
+    for (const [name, n] of progress) {
+      lag.push(`balados_projection_lag_events{projection="${name}"} ${Math.max(0, appended - n)}`);
+    }
     const byType: string[] = [
       "# HELP balados_events_projected_total Events projected, by type.",
       "# TYPE balados_events_projected_total counter",
@@ -74,7 +89,7 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
         `balados_events_projected_total{type="${type}"} ${await stat(kv, "projected", type)}`,
       );
     }
-    const text = deps.metrics.render(gauges) + byType.join("\n") + "\n";
+    const text = deps.metrics.render(gauges) + [...lag, ...byType].join("\n") + "\n";
     return c.body(text, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 

@@ -4,12 +4,15 @@
  * nothing and reads no environment itself.
  */
 import { ActorRegistry } from "../actors/registry.ts";
-import { Projector } from "../jobs/projector.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { newId } from "./ids.ts";
 import type { Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
+import { countersProjection } from "./projections/counters.ts";
+import type { GlobalProjection } from "./projections/projection.ts";
+import { publicActivityProjection } from "./projections/public_activity.ts";
+import { ProjectionRunner, type RunnerOptions } from "./projections/runner.ts";
 import { FeedService, type FeedServiceOptions } from "./rss/feed_service.ts";
 import { GatewayProcessor } from "./rss/gateway_processor.ts";
 import { EventStore } from "./store/event_store.ts";
@@ -26,7 +29,8 @@ export interface AppDeps {
   readonly store: EventStore;
   readonly committer: GroupCommitter;
   readonly registry: ActorRegistry;
-  readonly projector: Projector;
+  /** Runs every global projection (`GLOBAL_PROJECTIONS`) from the outbox. */
+  readonly projector: ProjectionRunner;
   /** The feed cache, host limiter and miss limiter shared by every RSS route and job. */
   readonly feeds: FeedService;
   /** Turns pending play-gateway records into `played` events. */
@@ -50,22 +54,33 @@ export interface BaseDeps {
   feedOptions?: FeedServiceOptions;
   /** Drain gateway plays right after each gateway commit (default: as `autoProject`). */
   autoGateway?: boolean;
+  /** Projection runner tunables (tests use small passes and a crash hook). */
+  runnerOptions?: RunnerOptions;
 }
+
+/** Every global projection, in the order the runner plans them. */
+export const GLOBAL_PROJECTIONS: readonly GlobalProjection[] = [
+  countersProjection,
+  publicActivityProjection as GlobalProjection,
+];
 
 /** Builds the services over one KV handle. */
 export function createServices(base: BaseDeps): AppDeps {
   const { kv, config, clock, logger } = base;
   const committer = new GroupCommitter(kv, { maxChecksPerCommit: config.maxChecksPerCommit });
-  const kick = { projector: undefined as Projector | undefined };
+  const kick = { projector: undefined as ProjectionRunner | undefined };
   const store = new EventStore({
     kv,
+    clock,
     committer,
     useQueue: config.kvQueues,
     onCommit: base.autoProject === false ? undefined : () => kick.projector?.kick(),
   });
-  const projector = kick.projector = new Projector({ kv, store, logger }, {
-    usersPerCommit: Math.min(50, config.maxChecksPerCommit),
-  });
+  const projector = kick.projector = new ProjectionRunner(
+    { kv, store, logger, config, clock },
+    GLOBAL_PROJECTIONS,
+    base.runnerOptions,
+  );
   const ids = () => newId(clock);
   const registry = new ActorRegistry({ store, clock, newId: ids }, {
     idleMs: config.actorIdleMs,

@@ -1,6 +1,6 @@
 /** Small helpers shared by the authenticated API route files. */
 import type { Context } from "hono";
-import type { CommandInput, DecisionResult } from "../../actors/user_actor.ts";
+import type { CommandInput, DecisionResult } from "../../src/user_commands.ts";
 import { ValidationError } from "../../src/domain/errors.ts";
 import type { AppDeps } from "../../src/services.ts";
 import type { AppEnv } from "../context.ts";

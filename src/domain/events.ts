@@ -81,8 +81,14 @@ export type UserEvent =
 
 export type EventType = UserEvent["type"];
 
-/** An event as stored: numbered in the user's stream. */
-export type StoredEvent = UserEvent & Readonly<{ seq: number; user_id: string }>;
+/**
+ * An event as stored: numbered in the user's stream, with the server's clock at append
+ * (`recorded_at`, RFC 3339 UTC). Server-side windows and orders (timeline, popularity
+ * periods, the 45-day window, gpodder `since`) use `recorded_at`, never the client's `ts`.
+ */
+export type StoredEvent =
+  & UserEvent
+  & Readonly<{ seq: number; user_id: string; recorded_at: string }>;
 
 /** Every event type, for counters and validation. */
 export const EVENT_TYPES: readonly EventType[] = [

@@ -15,3 +15,31 @@ export function effectivePrivacy(
   if (levels.user) return { privacy: levels.user, source: "user" };
   return { privacy: instanceDefault, source: "default" };
 }
+
+/** The overrides `visibilityOf` looks at (a user's `PrivacyState`, or part of it). */
+export interface PrivacyOverrides {
+  readonly user?: PrivacyLevel;
+  readonly feeds: ReadonlyMap<string, PrivacyLevel>;
+  readonly items: ReadonlyMap<string, { readonly privacy: PrivacyLevel }>;
+}
+
+/**
+ * The effective privacy of a user's activity on a feed (and episode): item override ›
+ * feed override › user default › the instance default.
+ * @example
+ * ```ts
+ * visibilityOf({ feeds: new Map([[feed, "private"]]), items: new Map() }, { feed }, "public");
+ * // → "private"
+ * ```
+ */
+export function visibilityOf(
+  overrides: PrivacyOverrides,
+  target: { readonly feed: string; readonly item?: string },
+  instanceDefault: PrivacyLevel,
+): PrivacyLevel {
+  return effectivePrivacy({
+    item: target.item === undefined ? undefined : overrides.items.get(target.item)?.privacy,
+    feed: overrides.feeds.get(target.feed),
+    user: overrides.user,
+  }, instanceDefault).privacy;
+}

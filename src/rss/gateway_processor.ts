@@ -6,17 +6,17 @@
  * everywhere). Two drains seeing the same record are harmless: the second `RecordListen`
  * carries the same time and decides nothing.
  */
-import type { ActorRegistry } from "../../actors/registry.ts";
+import { Background } from "../background.ts";
 import { isoAt } from "../clock.ts";
-import { DrainLoop } from "../drain_loop.ts";
 import type { Logger } from "../logger.ts";
 import * as keys from "../store/keys.ts";
-import type { GatewayMessage, GatewayPlay } from "./gateway.ts";
+import type { UserCommands } from "../user_commands.ts";
+import type { GatewayPlay } from "./gateway.ts";
 
 /** What the processor needs. */
 export interface GatewayProcessorDeps {
   readonly kv: Deno.Kv;
-  readonly registry: ActorRegistry;
+  readonly registry: UserCommands;
   readonly logger: Logger;
 }
 
@@ -34,23 +34,20 @@ export interface GatewayProcessorOptions {
 const TRANSIENT = new Set(["Overloaded", "ShuttingDown", "ConcurrencyError"]);
 
 /** Drains pending gateway plays into the event log. */
-export class GatewayProcessor {
+export class GatewayProcessor extends Background {
+  readonly kind = "gateway";
   readonly #deps: GatewayProcessorDeps;
   readonly #autoKick: boolean;
   readonly #parallel: number;
   readonly #maxAttempts: number;
-  #loop: DrainLoop;
   #processed = 0;
 
   constructor(deps: GatewayProcessorDeps, options: GatewayProcessorOptions = {}) {
+    super(deps.logger, "gateway drain");
     this.#deps = deps;
     this.#autoKick = options.autoKick ?? true;
     this.#parallel = options.parallel ?? 20;
     this.#maxAttempts = options.maxAttempts ?? 5;
-    this.#loop = new DrainLoop(
-      () => this.drainAll(),
-      (err) => deps.logger.error("gateway drain failed", { error: String(err) }),
-    );
   }
 
   /** Plays recorded by this process so far (for `/metrics`). */
@@ -61,28 +58,6 @@ export class GatewayProcessor {
   /** Called by the gateway after its commit: drains soon, unless auto-kick is off. */
   notify(): void {
     if (this.#autoKick) this.kick();
-  }
-
-  /** Asks for a drain; kicks during a drain coalesce into one more. */
-  kick(): void {
-    this.#loop.kick();
-  }
-
-  /** Handles a KV queue message; answers for `{ kind: "gateway" }` only. */
-  async handleMessage(msg: unknown): Promise<void> {
-    if ((msg as GatewayMessage)?.kind !== "gateway") return;
-    this.kick();
-    await this.idle();
-  }
-
-  /** Resolves when no drain is running. */
-  idle(): Promise<void> {
-    return this.#loop.idle();
-  }
-
-  /** Stops accepting kicks and waits for the current drain. */
-  stop(): Promise<void> {
-    return this.#loop.stop();
   }
 
   /**

@@ -5,9 +5,11 @@
  */
 import type { StoredEvent, UserEvent } from "../domain/events.ts";
 import { EMPTY_STATE, evolveAll, type UserState } from "../domain/state.ts";
-import { commitOne, type CommitOp, type GroupCommitter, KV_LIMITS } from "./group_commit.ts";
+import { type Clock, isoAt, systemClock } from "../clock.ts";
+import { commitOne, type GroupCommitter, KV_LIMITS } from "./group_commit.ts";
 import * as keys from "./keys.ts";
 import { readModelMutations } from "./read_models.ts";
+import { opOf, valueSize } from "./sizing.ts";
 
 /** Another writer appended to this user's stream first. */
 export class ConcurrencyError extends Error {
@@ -21,10 +23,9 @@ export class ConcurrencyError extends Error {
   }
 }
 
-/** The stream head kept beside the events. */
+/** The stream head kept beside the events; only `append` writes it. */
 export interface Head {
   seq: number;
-  checkpointSeq: number;
 }
 
 /** The projector's wake-up message. */
@@ -36,6 +37,8 @@ export interface ProjectMessage {
 
 export interface EventStoreDeps {
   kv: Deno.Kv;
+  /** Stamps `recorded_at` on appended events (default: the system clock). */
+  clock?: Clock;
   /** Shares commits between users; without it each batch commits alone. */
   committer?: GroupCommitter;
   /** Enqueue a projector pointer in each commit (local KV only). */
@@ -46,34 +49,6 @@ export interface EventStoreDeps {
 
 /** Room kept in each commit for the head, outbox marker, queue pointer and counters. */
 const RESERVED_MUTATIONS = 8;
-const textEncoder = new TextEncoder();
-
-function keySize(key: Deno.KvKey): number {
-  let n = 4;
-  for (const part of key) n += typeof part === "string" ? textEncoder.encode(part).length + 2 : 9;
-  return n;
-}
-
-function valueSize(value: unknown): number {
-  return textEncoder.encode(JSON.stringify(value, (_k, v) => typeof v === "bigint" ? "0" : v))
-    .length;
-}
-
-function opOf(
-  checks: Deno.AtomicCheck[],
-  mutations: Deno.KvMutation[],
-  enqueues: unknown[],
-): CommitOp {
-  let bytes = 0, keyBytes = 0;
-  for (const m of mutations) {
-    const k = keySize(m.key);
-    keyBytes += k;
-    bytes += k + ("value" in m ? valueSize(m.value) : 0);
-  }
-  for (const c of checks) keyBytes += keySize(c.key);
-  for (const e of enqueues) bytes += valueSize(e);
-  return { checks, mutations, enqueues, bytes, keyBytes };
-}
 
 /**
  * Upper bound of what one event adds to a commit: its own set plus the read-model writes
@@ -111,7 +86,7 @@ export class EventStore {
   /** The user's stream head, or zeros for a new user. */
   async head(userId: string): Promise<Head> {
     const h = await this.#deps.kv.get<Head>(keys.headKey(userId));
-    return h.value ?? { seq: 0, checkpointSeq: 0 };
+    return h.value ?? { seq: 0 };
   }
 
   /**
@@ -150,8 +125,14 @@ export class EventStore {
     let bytesLeft = KV_LIMITS.bytes * 0.6;
     let keyBytesLeft = KV_LIMITS.keyBytes * 0.6;
     const batch: StoredEvent[] = [];
+    const recorded_at = isoAt((this.#deps.clock ?? systemClock).now());
     for (let i = start; i < events.length; i++) {
-      const e = { ...events[i], seq: state.seq + batch.length + 1, user_id: userId } as StoredEvent;
+      const e = {
+        ...events[i],
+        seq: state.seq + batch.length + 1,
+        user_id: userId,
+        recorded_at,
+      } as StoredEvent;
       const size = valueSize(e);
       if (size > KV_LIMITS.valueBytes - 1024) {
         throw new RangeError(`Event ${e.type} is ${size} bytes, over KV's value limit.`);
@@ -177,7 +158,7 @@ export class EventStore {
       {
         type: "set",
         key: keys.headKey(userId),
-        value: { seq: last, checkpointSeq: 0 } satisfies Head,
+        value: { seq: last } satisfies Head,
       },
       { type: "set", key: keys.outboxKey(userId, last), value: { seq: last } },
       { type: "sum", key: keys.statKey("appended"), value: new Deno.KvU64(BigInt(batch.length)) },

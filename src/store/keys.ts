@@ -80,6 +80,10 @@ export const cursorKey = (
   userId: string,
 ): Key => ["cursor", projection, userId];
 export const cursorPrefix = (projection: string): Key => ["cursor", projection];
+/** A projection's version and readiness (the runner rebuilds it when its version moves). */
+export const projectionMetaKey = (projection: string): Key => ["proj_meta", projection];
+/** Events a projection's cursors have passed (KvU64), for its lag. */
+export const projectionProgressKey = (projection: string): Key => ["proj_progress", projection];
 /** Global counters (Deno.KvU64): `["stats", name, ...labels]`. */
 export const statKey = (...parts: string[]): Key => ["stats", ...parts];
 export const statPrefix = (name: string): Key => ["stats", name];
@@ -128,3 +132,112 @@ export const feedMetaDueKey = (dueAtMs: number, feedHash: string): Key => [
   feedHash,
 ];
 export const feedMetaDuePrefix = (): Key => ["feedmeta_due"];
+
+// Public activity (SPEC §5), written by the public projection and the popularity roll.
+/** A user's own record of one public-activity trace (under the user's prefix). */
+export const traceKey = (userId: string, feedHash: string, itemHash: string, id: string): Key => [
+  "trace",
+  userId,
+  feedHash,
+  itemHash,
+  id,
+];
+/** A user's traces: all, of one feed, or of one episode (`itemHash` "" = the feed itself). */
+export const tracePrefix = (userId: string, feedHash?: string, itemHash?: string): Key =>
+  feedHash === undefined
+    ? ["trace", userId]
+    : itemHash === undefined
+    ? ["trace", userId, feedHash]
+    : ["trace", userId, feedHash, itemHash];
+/** A user's newest public play of a feed or episode: `{ at }` (under the user's prefix). */
+export const publicPersonKey = (userId: string, kind: "feed" | "item", hash: string): Key => [
+  "pub_person",
+  userId,
+  kind,
+  hash,
+];
+export const publicPersonPrefix = (userId: string): Key => ["pub_person", userId];
+/** Timeline entries, newest first. */
+export const timelineKey = (atMs: number, entryId: string): Key => [
+  "pub",
+  invertTime(atMs),
+  entryId,
+];
+export const timelinePrefix = (): Key => ["pub"];
+export const timelineByFeedKey = (feedHash: string, atMs: number, entryId: string): Key => [
+  "pub_feed",
+  feedHash,
+  invertTime(atMs),
+  entryId,
+];
+export const timelineByFeedPrefix = (feedHash?: string): Key =>
+  feedHash === undefined ? ["pub_feed"] : ["pub_feed", feedHash];
+export const timelineByKindKey = (kind: string, atMs: number, entryId: string): Key => [
+  "pub_kind",
+  kind,
+  invertTime(atMs),
+  entryId,
+];
+export const timelineByKindPrefix = (kind?: string): Key =>
+  kind === undefined ? ["pub_kind"] : ["pub_kind", kind];
+/** A public user's own timeline entries (their profile); anonymous ones never go here. */
+export const timelineByUserKey = (userId: string, atMs: number, entryId: string): Key => [
+  "pub_user",
+  userId,
+  invertTime(atMs),
+  entryId,
+];
+export const timelineByUserPrefix = (userId?: string): Key =>
+  userId === undefined ? ["pub_user"] : ["pub_user", userId];
+/** Activity counts (KvU64, wrapping) of a feed or episode in one time bucket. */
+export const popCountKey = (
+  kind: "feed" | "item",
+  hash: string,
+  bucket: number,
+  field: string,
+): Key => ["pop_n", kind, hash, bucket, field];
+export const popCountPrefix = (kind?: "feed" | "item", hash?: string): Key =>
+  kind === undefined ? ["pop_n"] : hash === undefined ? ["pop_n", kind] : ["pop_n", kind, hash];
+/** Which feeds and episodes had activity in a bucket (the roll's window moves list it). */
+export const popBucketKey = (bucket: number, kind: "feed" | "item", hash: string): Key => [
+  "pop_b",
+  bucket,
+  kind,
+  hash,
+];
+export const popBucketPrefix = (): Key => ["pop_b"];
+/** A feed or episode whose counts changed since the last roll. */
+export const popDirtyKey = (kind: "feed" | "item", hash: string): Key => ["pop_dirty", kind, hash];
+export const popDirtyPrefix = (): Key => ["pop_dirty"];
+/** Public players of a feed or episode by their newest public play: `{ username }`. */
+export const popPersonKey = (
+  kind: "feed" | "item",
+  hash: string,
+  atMs: number,
+  userId: string,
+): Key => ["pop_p", kind, hash, invertTime(atMs), userId];
+export const popPersonPrefix = (kind?: "feed" | "item", hash?: string): Key =>
+  kind === undefined ? ["pop_p"] : hash === undefined ? ["pop_p", kind] : ["pop_p", kind, hash];
+/** Rolled popularity of a feed or episode. */
+export const popTotalKey = (kind: "feed" | "item", hash: string): Key => ["pop_t", kind, hash];
+export const popTotalPrefix = (): Key => ["pop_t"];
+/** Trending: feeds or episodes by current score, best first (value: the rolled record). */
+export const trendingKey = (kind: "feed" | "item", score: number, hash: string): Key => [
+  "trend",
+  kind,
+  Number.MAX_SAFE_INTEGER - score,
+  hash,
+];
+export const trendingPrefix = (kind?: "feed" | "item"): Key =>
+  kind === undefined ? ["trend"] : ["trend", kind];
+/** Trending episodes of one feed. */
+export const trendingByFeedKey = (feedHash: string, score: number, itemHash: string): Key => [
+  "trend_feed",
+  feedHash,
+  Number.MAX_SAFE_INTEGER - score,
+  itemHash,
+];
+export const trendingByFeedPrefix = (feedHash?: string): Key =>
+  feedHash === undefined ? ["trend_feed"] : ["trend_feed", feedHash];
+/** Where the popularity roll stands: `{ bucket, rolled_at }`. */
+export const popRollKey = (): Key => ["pop_roll"];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Overloaded, ShuttingDown } from "../../actors/mailbox.ts";
 import { ActorRegistry } from "../../actors/registry.ts";
-import type { CommandInput } from "../../actors/user_actor.ts";
+import type { CommandInput } from "../../src/user_commands.ts";
 import { ConcurrencyError, EventStore } from "../../src/store/event_store.ts";
 import { GroupCommitter } from "../../src/store/group_commit.ts";
 import * as keys from "../../src/store/keys.ts";

@@ -131,7 +131,7 @@ Deno.test("a play left pending by a crash is recorded by the cron sweep", async 
   const [feed] = await subscribe(t, r.userId, FEED_URL);
   assert.equal((await t.app.request(`/play/${r.token}/${feed}/${EP26_ID}`)).status, 302);
   // The process "dies" here: no kick, no queue. The next process's cron finds the record.
-  const sweep = cronJobs(t.deps).find((j) => j.name === "play gateway sweep");
+  const sweep = cronJobs(t.deps).find((j) => j.name === "gateway sweep");
   assert.ok(sweep, "a gateway sweep cron job exists");
   assert.equal(sweep.schedule, "* * * * *");
   await sweep.handler();
