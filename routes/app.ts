@@ -7,6 +7,7 @@ import type { AppEnv } from "./context.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { apiV1Routes } from "./api_v1/mod.ts";
 import { opsRoutes } from "./ops.ts";
+import { publicRoutes } from "./public.ts";
 import { limitPerIp } from "./rate_limit.ts";
 import { isPlayHostRequest, playRoutes, redactPlayHostPath } from "./play.ts";
 import { rssRoutes } from "./rss.ts";
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", rssRoutes(deps));
   app.route("/", playRoutes(deps));
   app.route("/", webRoutes(deps));
+  app.route("/api/v1/public", publicRoutes(deps));
   app.route("/api/v1", apiV1Routes(deps));
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: "No such resource." } }, 404));

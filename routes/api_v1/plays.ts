@@ -7,7 +7,8 @@ import { playView } from "../../src/store/read_models.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
-import { boolQuery, execute, intQuery, requiredQuery } from "./_helpers.ts";
+import { boolQuery, intQuery, requiredQuery } from "../query.ts";
+import { execute } from "./_helpers.ts";
 
 /** `/play…` and `/episodes…`, scopes `user.plays.read|write`. */
 export function playRoutes(deps: AppDeps): Hono<AppEnv> {
