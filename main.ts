@@ -1,7 +1,7 @@
 /**
  * The composition root: reads the environment, opens KV, registers crons and the queue
  * listener, and serves HTTP. Also runs one-off operator commands:
- *   deno task job <project|gateway|feedmeta|popularity> [--now <RFC 3339>]
+ *   deno task job <project|gateway|feedmeta|popularity|checkpoint|cleanup|erase> [--now …]
  *   deno task projections:rebuild
  */
 import { parseArgs } from "node:util";
@@ -79,6 +79,7 @@ if (command === "job" || command === "rebuild") {
   });
   await deps.registry.drain();
   await deps.projector.stop();
+  await deps.eraser.stop();
   kv.close();
   Deno.exit(code);
 } else if (command !== undefined) {
@@ -93,6 +94,7 @@ const sweeper = setInterval(() => deps.registry.sweep(), 30_000);
 // Catch up with what a previous process left: outbox markers and gateway plays.
 deps.projector.kick();
 deps.gateway.kick();
+deps.eraser.kick();
 
 const app = createApp(deps);
 const server = Deno.serve({
@@ -112,6 +114,7 @@ async function shutdown(signal: string): Promise<void> {
   await deps.gateway.stop(); // before the actors: it records plays through them
   await deps.registry.drain();
   await deps.projector.stop();
+  await deps.eraser.stop();
   await deps.feeds.settled(); // background metadata writes (bounded by the fetch timeout)
   kv.close();
   logger.info("stopped", {});

@@ -4,6 +4,7 @@
  */
 import type { BackgroundProcessor } from "../src/background.ts";
 import { rollPopularity } from "../src/projections/popularity_roll.ts";
+import { type RetentionResult, runCheckpoints, runCleanup } from "../src/lifecycle/retention.ts";
 import { refreshFeedMeta } from "../src/rss/meta_refresh.ts";
 import type { AppDeps } from "../src/services.ts";
 
@@ -16,7 +17,7 @@ export interface CronJob {
 
 /** The background processors: each gets a queue kind and a 1-minute sweep. */
 function processors(deps: AppDeps): BackgroundProcessor[] {
-  return [deps.projector, deps.gateway];
+  return [deps.projector, deps.gateway, deps.eraser];
 }
 
 /** Runs the popularity roll once and records it in the metrics. */
@@ -38,6 +39,35 @@ export async function runPopularityRoll(deps: AppDeps, now?: number) {
   return r;
 }
 
+/** Runs a retention job once and records it in the metrics. */
+async function retention(
+  deps: AppDeps,
+  job: "checkpoint" | "cleanup",
+): Promise<RetentionResult> {
+  const r = job === "checkpoint" ? await runCheckpoints(deps) : await runCleanup(deps);
+  const labels = { job };
+  deps.metrics.inc("balados_lifecycle_runs_total", "Lifecycle job runs.", labels);
+  deps.metrics.inc(
+    "balados_lifecycle_users_total",
+    "Users a lifecycle job handled.",
+    labels,
+    r.users,
+  );
+  deps.metrics.inc(
+    "balados_lifecycle_events_deleted_total",
+    "Events the cleanup deleted (older than 45 days and checkpointed).",
+    labels,
+    r.events_deleted,
+  );
+  deps.metrics.inc(
+    "balados_lifecycle_seconds_total",
+    "Time lifecycle jobs took, in seconds.",
+    labels,
+    r.duration_ms / 1000,
+  );
+  return r;
+}
+
 /** Every cron job with its handler (tests call the handlers directly). */
 export function cronJobs(deps: AppDeps): CronJob[] {
   const sweeps = processors(deps).map((p): CronJob => ({
@@ -50,6 +80,17 @@ export function cronJobs(deps: AppDeps): CronJob[] {
     },
   }));
   return [...sweeps, {
+    // One job, so the cleanup never overlaps the checkpoints it follows.
+    name: "checkpoint and cleanup",
+    schedule: "*/5 * * * *",
+    handler: async () => {
+      const c = await retention(deps, "checkpoint");
+      const d = await retention(deps, "cleanup");
+      if (c.users + d.users > 0) {
+        deps.logger.info("checkpoint and cleanup", { checkpoint: c, cleanup: d });
+      }
+    },
+  }, {
     name: "popularity roll",
     schedule: "*/5 * * * *",
     handler: async () => {
@@ -77,6 +118,13 @@ export function oneOffJobs(deps: AppDeps): Record<string, () => Promise<unknown>
     project: () => deps.projector.drainAll(),
     gateway: () => deps.gateway.drainAll(),
     feedmeta: () => refreshFeedMeta(deps),
+    checkpoint: () => retention(deps, "checkpoint"),
+    // Projects what is pending first: the cleanup keeps events no projection has passed.
+    cleanup: async () => {
+      await deps.projector.drainAll();
+      return await retention(deps, "cleanup");
+    },
+    erase: () => deps.eraser.drainAll(),
     // Projects what is pending first, so the roll sees every appended event.
     popularity: async () => {
       await deps.projector.drainAll();

@@ -15,6 +15,7 @@ import { publicActivityProjection } from "./projections/public_activity.ts";
 import { ProjectionRunner, type RunnerOptions } from "./projections/runner.ts";
 import { FeedService, type FeedServiceOptions } from "./rss/feed_service.ts";
 import { GatewayProcessor } from "./rss/gateway_processor.ts";
+import { EraseProcessor } from "./lifecycle/erase.ts";
 import { EventStore } from "./store/event_store.ts";
 import { GroupCommitter } from "./store/group_commit.ts";
 
@@ -35,6 +36,8 @@ export interface AppDeps {
   readonly feeds: FeedService;
   /** Turns pending play-gateway records into `played` events. */
   readonly gateway: GatewayProcessor;
+  /** Finishes history erasures and account deletions from their markers. */
+  readonly eraser: EraseProcessor;
   /** A fresh unique id. */
   readonly newId: () => string;
   /** PBKDF2 iterations for new password hashes (default 600,000; tests lower it). */
@@ -98,6 +101,7 @@ export function createServices(base: BaseDeps): AppDeps {
   const gateway = new GatewayProcessor({ kv, registry, logger }, {
     autoKick: base.autoGateway ?? base.autoProject ?? true,
   });
+  const eraser = new EraseProcessor({ kv, store, projector, clock, logger });
   return {
     kv,
     config,
@@ -111,6 +115,7 @@ export function createServices(base: BaseDeps): AppDeps {
     projector,
     feeds,
     gateway,
+    eraser,
     newId: ids,
     passwordIterations: base.passwordIterations,
   };

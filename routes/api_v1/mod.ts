@@ -4,6 +4,7 @@ import type { AppDeps } from "../../src/services.ts";
 import { requireAuth } from "../auth_middleware.ts";
 import { limitPerUser } from "../rate_limit.ts";
 import type { AppEnv } from "../context.ts";
+import { accountRoutes } from "./account.ts";
 import { appsRoutes } from "./apps.ts";
 import { exportRoutes } from "./export.ts";
 import { meRoutes } from "./me.ts";
@@ -29,6 +30,7 @@ export function apiV1Routes(deps: AppDeps): Hono<AppEnv> {
       privacyRoutes,
       playlistRoutes,
       exportRoutes,
+      accountRoutes,
     ]
   ) api.route("/", routes(deps));
   return api;

@@ -3,7 +3,7 @@
  * and a CSRF token bound to the session for the forms of a logged-in user.
  */
 import { secretHash } from "../store/hash.ts";
-import { sessionKey } from "../store/keys.ts";
+import { sessionByUserKey, sessionKey } from "../store/keys.ts";
 import type { AuthDeps } from "./deps.ts";
 import { looksLikeToken, randomToken } from "./random.ts";
 
@@ -33,7 +33,14 @@ export async function createSession(
     created_at: now,
     expires_at: now + SESSION_TTL_MS,
   };
-  await deps.kv.set(sessionKey(await secretHash(token)), session, { expireIn: SESSION_TTL_MS });
+  const hash = await secretHash(token);
+  // The by-user index lets deleting the account find every session.
+  await deps.kv.atomic()
+    .set(sessionKey(hash), session, { expireIn: SESSION_TTL_MS })
+    .set(sessionByUserKey(userId, hash), { expires_at: session.expires_at }, {
+      expireIn: SESSION_TTL_MS,
+    })
+    .commit();
   return { token, session };
 }
 
@@ -49,5 +56,9 @@ export async function getSession(deps: AuthDeps, token: string): Promise<Session
 /** Ends a session (log-out). Unknown tokens are ignored. */
 export async function deleteSession(deps: AuthDeps, token: string): Promise<void> {
   if (!looksLikeToken(token)) return;
-  await deps.kv.delete(sessionKey(await secretHash(token)));
+  const key = sessionKey(await secretHash(token));
+  const session = await deps.kv.get<Session>(key);
+  const op = deps.kv.atomic().delete(key);
+  if (session.value) op.delete(sessionByUserKey(session.value.user_id, key[1] as string));
+  await op.commit();
 }

@@ -5,7 +5,7 @@
 import { isoAt } from "../clock.ts";
 import { RuleViolation, ValidationError } from "../domain/errors.ts";
 import { secretHash } from "../store/hash.ts";
-import { userTokenByUserKey, userTokenByUserPrefix, userTokenKey } from "../store/keys.ts";
+import { userKey, userTokenByUserKey, userTokenByUserPrefix, userTokenKey } from "../store/keys.ts";
 import type { AuthDeps } from "./deps.ts";
 import { looksLikeToken, randomToken } from "./random.ts";
 
@@ -139,6 +139,8 @@ export async function resolveUserToken(deps: AuthDeps, token: string): Promise<s
   if (!entry.value) return null;
   const now = deps.clock.now();
   const { user_id, token_id, last_used_at } = entry.value;
+  // A deleted account's tokens stop at once, before the erasure reaches them.
+  if (!(await deps.kv.get(userKey(user_id))).value) return null;
   if (last_used_at === null || now - last_used_at >= 60_000) {
     const ownKey = userTokenByUserKey(user_id, token_id);
     const own = await deps.kv.get<UserTokenRecord>(ownKey);

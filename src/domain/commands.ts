@@ -47,6 +47,9 @@ export type ChangePrivacy = CommandOf<"ChangePrivacy", {
   item?: string;
 }>;
 
+/** Erases the listening history of everything, a feed, or an episode (SPEC §7.3). */
+export type RemoveHistory = CommandOf<"RemoveHistory", { feed?: string; item?: string }>;
+
 export type Command =
   | Subscribe
   | Unsubscribe
@@ -57,6 +60,7 @@ export type Command =
   | UnsaveEpisode
   | ShareEpisode
   | ChangePrivacy
+  | RemoveHistory
   | PlaylistCommand;
 
 export type CreatePlaylist = CommandOf<

@@ -147,6 +147,20 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
         data: { scope, privacy },
       }];
     }
+    case "RemoveHistory": {
+      const { feed, item } = command.data;
+      const scope = item !== undefined ? "item" : feed !== undefined ? "feed" : "user";
+      const onFeed = feed ?? (item === undefined ? undefined : state.plays.get(item)?.feed ??
+        state.saved.get(item)?.feed ?? state.shared.get(item)?.feed);
+      const target = scope === "user"
+        ? {}
+        : scope === "feed"
+        ? { feed }
+        : onFeed === undefined
+        ? { item }
+        : { feed: onFeed, item };
+      return [{ ...base(meta, 0, meta.now), type: "events_removed", ...target, data: { scope } }];
+    }
     case "CreatePlaylist":
     case "UpdatePlaylist":
     case "DeletePlaylist":

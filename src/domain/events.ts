@@ -62,6 +62,12 @@ export type PlaylistReordered = EventOf<
   { playlist_id: string; order: string[]; offset?: number }
 >;
 
+/**
+ * The user erased their listening history (SPEC §7.3) for everything (`user`), a feed or an
+ * episode: the erased events are deleted for real; this event is what remains of them.
+ */
+export type EventsRemoved = EventOf<"events_removed", { scope: PrivacyScope }>;
+
 /** Any event a user's stream may hold. */
 export type UserEvent =
   | Subscribed
@@ -77,7 +83,8 @@ export type UserEvent =
   | PlaylistDeleted
   | PlaylistItemAdded
   | PlaylistItemRemoved
-  | PlaylistReordered;
+  | PlaylistReordered
+  | EventsRemoved;
 
 export type EventType = UserEvent["type"];
 
@@ -106,4 +113,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   "playlist_item_added",
   "playlist_item_removed",
   "playlist_reordered",
+  "events_removed",
 ];

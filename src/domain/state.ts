@@ -1,5 +1,6 @@
 /** A user's state, rebuilt from their events by `evolve`. Pure. */
 import type { Device, PrivacyLevel, StoredEvent } from "./events.ts";
+import { episodeIn, type HistoryScope, scopeOfRemoval } from "./history.ts";
 
 export interface SubscriptionState {
   readonly feed: string;
@@ -202,6 +203,22 @@ function applyPlaylist(d: Draft, e: StoredEvent): void {
   }
 }
 
+/** Forgets the listening history in scope: plays, saves, shares, old subscriptions. */
+function applyRemoval(d: Draft, scope: HistoryScope): void {
+  for (const name of ["plays", "saved", "shared"] as const) {
+    const map = d[name] as ReadonlyMap<string, { feed: string; item: string }>;
+    const gone = [...map.values()].filter((v) => episodeIn(scope, v.feed, v.item));
+    if (gone.length > 0) {
+      const w2 = w(d, name) as Map<string, unknown>;
+      for (const v of gone) w2.delete(v.item);
+    }
+  }
+  if (scope.scope === "item") return;
+  const subs = [...d.subscriptions.values()]
+    .filter((s) => !isActive(s) && (scope.scope === "user" || s.feed === scope.feed));
+  for (const s of subs) w(d, "subscriptions").delete(s.feed);
+}
+
 function apply(d: Draft, e: StoredEvent): void {
   d.seq = e.seq;
   switch (e.type) {
@@ -273,6 +290,9 @@ function apply(d: Draft, e: StoredEvent): void {
     case "playlist_item_removed":
     case "playlist_reordered":
       applyPlaylist(d, e);
+      return;
+    case "events_removed":
+      applyRemoval(d, scopeOfRemoval(e));
       return;
     default: {
       const never: never = e;

@@ -8,6 +8,7 @@
  */
 import type { Config } from "../config.ts";
 import type { EventType, StoredEvent } from "../domain/events.ts";
+import type { HistoryScope } from "../domain/history.ts";
 
 /** Mutations that must commit together, completing (part of) the event at `seq`. */
 export interface PlanStep {
@@ -23,6 +24,12 @@ export interface ProjectionEnv {
   /** The runner's clock, in ms. */
   readonly now: number;
 }
+
+/** What of a user's contributions a projection must take back. */
+export type ForgetScope =
+  | { readonly kind: "history"; readonly history: HistoryScope }
+  | { readonly kind: "before"; readonly before: number }
+  | { readonly kind: "account" };
 
 /** A global projection, registered with the runner. */
 export interface GlobalProjection<Context = unknown> {
@@ -47,4 +54,10 @@ export interface GlobalProjection<Context = unknown> {
     context: Context,
     now: number,
   ): readonly PlanStep[];
+  /**
+   * The steps that take back what a user contributed within a scope: an erased history,
+   * events past retention (`before`, ms of `recorded_at`), or the whole account. Their
+   * `seq` is ignored. Absent when the projection keeps nothing per user.
+   */
+  forget?(env: ProjectionEnv, userId: string, scope: ForgetScope): Promise<readonly PlanStep[]>;
 }

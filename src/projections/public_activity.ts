@@ -23,7 +23,7 @@ import { type PrivacyOverrides, visibilityOf } from "../domain/privacy.ts";
 import { feedHash, itemHash, shortHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
 import type { PrivacyView } from "../store/read_models.ts";
-import type { GlobalProjection, PlanStep } from "./projection.ts";
+import type { ForgetScope, GlobalProjection, PlanStep } from "./projection.ts";
 
 /** A user's record of one public-activity trace. */
 export interface Trace {
@@ -265,6 +265,30 @@ class Plan {
     if (out.length > 0) this.steps.push({ seq, mutations: out });
   }
 
+  /** Removes the traces `which` selects (with their entries and counts); then people. */
+  forget(which: (t: LoadedTrace) => boolean): void {
+    const gone = [...this.traces.entries()].filter(([, t]) => which(t))
+      .sort(([a], [b]) => a < b ? -1 : 1);
+    const entities = new Set<string>();
+    for (const [mapKey, t] of gone) {
+      const out: Deno.KvMutation[] = [];
+      this.timeline(out, t, false);
+      if (counts(t.value.level)) this.count(out, t, -1);
+      out.push({ type: "delete", key: keys.traceKey(this.#userId, t.fh, t.ih, t.tid) });
+      this.traces.delete(mapKey);
+      this.steps.push({ seq: 0, mutations: out });
+      entities.add(`feed/${t.fh}`);
+      if (t.ih !== "") entities.add(`item/${t.ih}`);
+    }
+    for (const id of this.persons.keys()) entities.add(id);
+    const out: Deno.KvMutation[] = [];
+    for (const id of [...entities].sort()) {
+      const [kind, hash] = id.split("/") as ["feed" | "item", string];
+      this.person(out, kind, hash, this.#newestPublicPlay(kind, hash));
+    }
+    if (out.length > 0) this.steps.push({ seq: 0, mutations: out });
+  }
+
   #inScope(id: string, scope: { fh?: string; ih?: string }): boolean {
     if (scope.fh === undefined) return true;
     const [kind, hash] = id.split("/");
@@ -283,6 +307,28 @@ class Plan {
     }
     return newest;
   }
+}
+
+/** True when a trace is within what is forgotten. */
+function forgotten(t: LoadedTrace, scope: ForgetScope): boolean {
+  if (scope.kind === "account") return true;
+  if (scope.kind === "before") return t.value.at < scope.before;
+  const h = scope.history;
+  if (h.scope === "user") return true;
+  if (h.scope === "feed") return t.value.feed === h.feed;
+  return t.value.item !== undefined && t.value.item === h.item;
+}
+
+/** Pure: the steps that take back the user's traces within `scope` (exported for tests). */
+export function planForget(
+  userId: string,
+  ctx: PublicContext,
+  scope: ForgetScope,
+  now: number,
+): PlanStep[] {
+  const plan = new Plan(userId, ctx, now);
+  plan.forget((t) => forgotten(t, scope));
+  return plan.steps;
 }
 
 /**
@@ -463,4 +509,37 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
   },
 
   plan: planPublicActivity,
+
+  async forget(env, userId, scope) {
+    const { kv, config } = env;
+    const narrow = scope.kind === "history" && scope.history.scope !== "user";
+    const fh = narrow ? await feedHash(scope.history.feed!) : undefined;
+    const traces = new Map<string, LoadedTrace>();
+    for await (
+      const e of kv.list<Trace>({ prefix: keys.tracePrefix(userId, fh) }, { batchSize: 500 })
+    ) {
+      const [, , tfh, ih, tid] = e.key as [string, string, string, string, string];
+      traces.set(traceMapKey(tfh, ih, tid), { fh: tfh, ih, tid, value: e.value });
+    }
+    const persons = new Map<string, number>();
+    for await (const e of kv.list<{ at: number }>({ prefix: keys.publicPersonPrefix(userId) })) {
+      const id = `${String(e.key[2])}/${String(e.key[3])}`;
+      if (
+        !narrow || id === `feed/${fh}` || [...traces.values()].some((t) => `item/${t.ih}` === id)
+      ) {
+        persons.set(id, e.value.at);
+      }
+    }
+    const user = await kv.get<{ username: string }>(keys.userKey(userId));
+    const ctx: PublicContext = {
+      username: user.value?.username ?? null,
+      overrides: { feeds: new Map(), items: new Map() },
+      defaultPrivacy: config.defaultPrivacy,
+      pop: popularityClock(config.popularityPeriodMs),
+      hashes: new Map(),
+      traces,
+      persons,
+    };
+    return planForget(userId, ctx, scope, env.now);
+  },
 };

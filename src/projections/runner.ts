@@ -16,7 +16,7 @@ import type { EventStore, Head } from "../store/event_store.ts";
 import { KV_LIMITS } from "../store/group_commit.ts";
 import * as keys from "../store/keys.ts";
 import { keySize, mutationSize } from "../store/sizing.ts";
-import type { GlobalProjection, PlanStep } from "./projection.ts";
+import type { ForgetScope, GlobalProjection, PlanStep } from "./projection.ts";
 
 /** What the runner needs. */
 export interface RunnerDeps {
@@ -72,6 +72,8 @@ interface Unit {
   lastSeq: number;
   /** Cursor value after the steps committed so far. */
   done: number;
+  /** Set when one of its commits lost a race (its cursor moved): the rest was not written. */
+  failed?: boolean;
 }
 
 /** Room kept per commit for counters and rounding of the estimates. */
@@ -310,9 +312,12 @@ export class ProjectionRunner extends Background {
   /** Commits a draft; when a check fails, each segment is tried alone. */
   async #commitDraft(draft: CommitDraft): Promise<boolean> {
     if (await this.#commitSegments(draft.segments)) return true;
-    if (draft.segments.length === 1) return false;
     let all = true;
-    for (const s of draft.segments) all = (await this.#commitSegments([s])) && all;
+    for (const s of draft.segments) {
+      const ok = draft.segments.length > 1 && await this.#commitSegments([s]);
+      if (!ok) s.unit.failed = true;
+      all &&= ok;
+    }
     return all;
   }
 
@@ -440,6 +445,38 @@ export class ProjectionRunner extends Background {
     }
     await this.#readyMetas();
     return await this.drainAll();
+  }
+
+  /**
+   * Takes back what a user contributed to every projection within `scope` (erasures, the
+   * 45-day cleanup). Each commit checks and re-writes the user's cursor, so a projection
+   * pass racing with it loses its check and runs again on what is left.
+   * @throws {Error} when a projection stays contended after several attempts.
+   */
+  async forget(userId: string, scope: ForgetScope): Promise<void> {
+    const { kv, config, clock } = this.#deps;
+    for (const def of this.#projections) {
+      if (!def.forget) continue;
+      for (let attempt = 0;; attempt++) {
+        const [cursor, meta] = await kv.getMany<[number, ProjectionMeta]>([
+          keys.cursorKey(def.name, userId),
+          keys.projectionMetaKey(def.name),
+        ]);
+        const at = cursor.value ?? 0;
+        const steps = (await def.forget({ kv, config, now: clock.now() }, userId, scope))
+          .map((s) => ({ ...s, seq: at + 1 }));
+        if (steps.length === 0) break;
+        const unit: Unit = { def, userId, cursor, meta, steps, lastSeq: at, done: at };
+        if (await this.#commitUnit(unit)) break;
+        if (attempt >= 5) throw new Error(`forget on ${def.name} for ${userId} kept conflicting`);
+      }
+    }
+  }
+
+  /** Commits one unit alone (in as many commits as it needs); false when one lost a race. */
+  async #commitUnit(unit: Unit): Promise<boolean> {
+    await this.#commitUnits([unit]);
+    return !unit.failed;
   }
 
   /** Events each projection has passed, for the lag metric. */

@@ -10,6 +10,8 @@ import { commitOne, type GroupCommitter, KV_LIMITS } from "./group_commit.ts";
 import * as keys from "./keys.ts";
 import { readModelMutations } from "./read_models.ts";
 import { opOf, valueSize } from "./sizing.ts";
+import { checkpointHead, readCheckpoint } from "./checkpoints.ts";
+import { dayOf, dueDayOf } from "../domain/history.ts";
 
 /** Another writer appended to this user's stream first. */
 export class ConcurrencyError extends Error {
@@ -27,6 +29,11 @@ export class ConcurrencyError extends Error {
 export interface Head {
   seq: number;
 }
+
+/** Pending erasure work (`["erase", user, seq | "account"]`). */
+export type ErasureMarker =
+  | { kind: "history"; seq: number; scope: "user" | "feed" | "item"; feed?: string; item?: string }
+  | { kind: "account"; username: string; at: string };
 
 /** The projector's wake-up message. */
 export interface ProjectMessage {
@@ -62,14 +69,32 @@ function costOf(e: StoredEvent, size: number) {
 /** Loads and appends user event streams. */
 export class EventStore {
   #deps: EventStoreDeps;
+  /** The day each recent user's due entry was last written by this process. */
+  #dueWritten = new Map<string, number>();
 
   constructor(deps: EventStoreDeps) {
     this.#deps = deps;
   }
 
-  /** A user's current state: (checkpoint, when there is one) + the events after it. */
+  /**
+   * A user's current state: the latest checkpoint (if any) + the events after it. Reads
+   * again when a checkpoint job or an erasure moved the checkpoint while it read.
+   * @throws {Error} when it cannot read a consistent state in a few attempts.
+   */
   async load(userId: string): Promise<UserState> {
-    return evolveAll(EMPTY_STATE, await this.readEvents(userId, 0));
+    const { kv } = this.#deps;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const head = await checkpointHead(kv, userId);
+      const base = head.value ? await readCheckpoint(kv, userId, head.value) : EMPTY_STATE;
+      if (!base) continue; // the checkpoint was being replaced
+      const events = await this.readEvents(userId, base.seq);
+      const moved = events.length > 0
+        ? events[0].seq !== base.seq + 1
+        : (await checkpointHead(kv, userId)).versionstamp !== head.versionstamp;
+      if (moved) continue;
+      return evolveAll(base, events);
+    }
+    throw new Error(`Could not read a consistent state for ${userId}.`);
   }
 
   /** The user's events with seq > `afterSeq`, in order. */
@@ -111,12 +136,35 @@ export class EventStore {
       if (!ok) {
         throw new ConcurrencyError(`Stream of ${userId} moved past seq ${current.seq}.`, current);
       }
+      this.#rememberDue(userId, batch[0].recorded_at);
       stored.push(...batch);
       current = next;
       i += batch.length;
       this.#deps.onCommit?.(userId, current.seq);
     }
     return { events: stored, state: current };
+  }
+
+  /**
+   * The due index: the day this append's events turn 45 days old, written at most once per
+   * user per day (by this process), so the lifecycle jobs list the users that are due.
+   */
+  #dueIndex(userId: string, recordedMs: number): Deno.KvMutation[] {
+    // Remembered once the commit landed (see append): a lost race writes it again.
+    if (this.#dueWritten.get(userId) === dayOf(recordedMs)) return [];
+    const day = dueDayOf(recordedMs);
+    return [
+      { type: "set", key: keys.dueKey(day, userId), value: day },
+      { type: "set", key: keys.dueByUserKey(userId, day), value: day },
+    ];
+  }
+
+  #rememberDue(userId: string, recordedAt: string): void {
+    this.#dueWritten.delete(userId);
+    if (this.#dueWritten.size >= 100_000) {
+      this.#dueWritten.delete(this.#dueWritten.keys().next().value!);
+    }
+    this.#dueWritten.set(userId, dayOf(Date.parse(recordedAt)));
   }
 
   /** Takes as many events from `start` as fit one commit and builds that commit. */
@@ -154,6 +202,16 @@ export class EventStore {
       value: e,
     }));
     mutations.push(...await readModelMutations(userId, state, next, batch));
+    mutations.push(...this.#dueIndex(userId, Date.parse(recorded_at)));
+    // An erasure's work (deleting the erased events, their traces…) continues from this
+    // marker, also after a crash (src/lifecycle/erase.ts).
+    for (const e of batch) {
+      if (e.type !== "events_removed") continue;
+      const value: ErasureMarker = { kind: "history", seq: e.seq, scope: e.data.scope };
+      if (e.feed !== undefined) value.feed = e.feed;
+      if (e.item !== undefined) value.item = e.item;
+      mutations.push({ type: "set", key: keys.eraseKey(userId, e.seq), value });
+    }
     mutations.push(
       {
         type: "set",

@@ -125,6 +125,8 @@ export const gatewaySeenKey = (tokenHash: string, itemHash: string): Key => [
   tokenHash,
   itemHash,
 ];
+/** A user token's gateway dedupe entries. */
+export const gatewaySeenPrefix = (tokenHash: string): Key => ["gw_seen", tokenHash];
 /** Feed metadata due for a background refresh at `dueAtMs` (value: the feed id). */
 export const feedMetaDueKey = (dueAtMs: number, feedHash: string): Key => [
   "feedmeta_due",
@@ -241,3 +243,73 @@ export const trendingByFeedPrefix = (feedHash?: string): Key =>
   feedHash === undefined ? ["trend_feed"] : ["trend_feed", feedHash];
 /** Where the popularity roll stands: `{ bucket, rolled_at }`. */
 export const popRollKey = (): Key => ["pop_roll"];
+
+// Data lifecycle (SPEC §7): checkpoints, the due index, erasure.
+/** One part of a checkpoint: `["ckpt", userId, seq, part]` (bytes of the state's JSON). */
+export const checkpointPartKey = (userId: string, seq: number, part: number): Key => [
+  "ckpt",
+  userId,
+  seq,
+  part,
+];
+export const checkpointPrefix = (userId: string, seq?: number): Key =>
+  seq === undefined ? ["ckpt", userId] : ["ckpt", userId, seq];
+/** The latest checkpoint of a user: `{ seq, parts, … }`; only checkpoints.ts writes it. */
+export const checkpointHeadKey = (userId: string): Key => ["ckpt_head", userId];
+/** Users with events turning 45 days old on `day` (days since the epoch). */
+export const dueKey = (day: number, userId: string): Key => ["due", day, userId];
+export const duePrefix = (): Key => ["due"];
+/** The same entry by user (so erasure finds a user's due entries). */
+export const dueByUserKey = (userId: string, day: number): Key => ["due_by_user", userId, day];
+export const dueByUserPrefix = (userId: string): Key => ["due_by_user", userId];
+/** A user checkpointed whose covered events older than 45 days wait for the cleanup. */
+export const cleanupDueKey = (userId: string): Key => ["cleanup_due", userId];
+export const cleanupDuePrefix = (): Key => ["cleanup_due"];
+/** Pending erasure work: a history erasure at `seq`, or the whole account ("account"). */
+export const eraseKey = (userId: string, what: number | "account"): Key => [
+  "erase",
+  userId,
+  what,
+];
+export const erasePrefix = (userId?: string): Key =>
+  userId === undefined ? ["erase"] : ["erase", userId];
+/** A user's web sessions by token hash (so deleting the account finds them). */
+export const sessionByUserKey = (userId: string, tokenHash: string): Key => [
+  "session_by_user",
+  userId,
+  tokenHash,
+];
+export const sessionByUserPrefix = (userId: string): Key => ["session_by_user", userId];
+
+/**
+ * Every key prefix that holds one user's data and starts with their id. Account erasure
+ * deletes all of them, and its test checks that nothing else names the user. Data keyed
+ * by a hash or an id (sessions, user tokens, gateway records, public traces' outputs) is
+ * found through these: `sessionByUserPrefix`, `userTokenByUserPrefix`, the traces.
+ */
+export function userDataPrefixes(userId: string): Key[] {
+  return [
+    eventPrefix(userId),
+    headKey(userId),
+    checkpointPrefix(userId),
+    checkpointHeadKey(userId),
+    subPrefix(userId),
+    playPrefix(userId),
+    playByTimePrefix(userId),
+    savedPrefix(userId),
+    playlistPrefix(userId),
+    ["pl_item", userId],
+    privacyPrefix(userId),
+    ["outbox", userId],
+    dueByUserPrefix(userId),
+    cleanupDueKey(userId),
+    appTokenPrefix(userId),
+    userTokenByUserPrefix(userId),
+    appPasswordPrefix(userId),
+    sessionByUserPrefix(userId),
+    tracePrefix(userId),
+    publicPersonPrefix(userId),
+    timelineByUserPrefix(userId),
+    userKey(userId),
+  ];
+}

@@ -158,6 +158,7 @@ function touchedBy(
         );
         break;
       case "shared":
+      case "events_removed": // its read models are cleared by the erasure (src/lifecycle)
         break;
       default: {
         const id = e.data.playlist_id;
@@ -187,21 +188,25 @@ export async function readModelMutations(
   const set = (key: Deno.KvKey, value: unknown) => out.push({ type: "set", key, value });
   const del = (key: Deno.KvKey) => out.push({ type: "delete", key });
   const t = touchedBy(events);
+  // An erasure later in the same batch may have removed what an earlier event touched.
   for (const feed of t.subs) {
-    set(
-      keys.subKey(userId, await feedHash(feed)),
-      subscriptionView(after.subscriptions.get(feed)!),
-    );
+    const key = keys.subKey(userId, await feedHash(feed));
+    const sub = after.subscriptions.get(feed);
+    sub ? set(key, subscriptionView(sub)) : del(key);
   }
   for (const item of t.plays) {
     const h = await itemHash(item);
-    const now = after.plays.get(item)!;
+    const now = after.plays.get(item);
     const old = before.plays.get(item);
-    const view = playView(now);
-    set(keys.playKey(userId, h), view);
-    if (old && old.updated_at !== now.updated_at) {
+    if (old && old.updated_at !== now?.updated_at) {
       del(keys.playByTimeKey(userId, Date.parse(old.updated_at), h));
     }
+    if (!now) {
+      del(keys.playKey(userId, h));
+      continue;
+    }
+    const view = playView(now);
+    set(keys.playKey(userId, h), view);
     set(keys.playByTimeKey(userId, Date.parse(now.updated_at), h), view);
   }
   for (const item of t.saved) {

@@ -59,6 +59,7 @@ export async function buildTestApp(
       await deps.gateway.stop();
       await deps.registry.drain();
       await deps.projector.stop();
+      await deps.eraser.stop();
       kv.close();
     },
   };

@@ -5,7 +5,7 @@ import {
   resolveUserToken,
   revokeUserToken,
 } from "../../src/auth/user_tokens.ts";
-import { getUserByUsername } from "../../src/auth/users.ts";
+import { createUser, getUserByUsername } from "../../src/auth/users.ts";
 import {
   Browser,
   buildAuthApp,
@@ -142,16 +142,17 @@ Deno.test("user tokens page: create shows the token once, the list only its pref
 Deno.test("user tokens: use is noted at most once a minute", async () => {
   const t = await buildAuthApp();
   try {
-    const { token } = await createUserToken(t.deps, "u-1", "reader");
+    const user = await createUser(t.deps, { username: "reader1", password: "correct horse" });
+    const { token } = await createUserToken(t.deps, user.id, "reader");
     await resolveUserToken(t.deps, token);
-    const [first] = await listUserTokens(t.deps, "u-1");
+    const [first] = await listUserTokens(t.deps, user.id);
     assert.ok(first.last_used_at);
     t.clock.advance(30_000);
     await resolveUserToken(t.deps, token);
-    assert.equal((await listUserTokens(t.deps, "u-1"))[0].last_used_at, first.last_used_at);
+    assert.equal((await listUserTokens(t.deps, user.id))[0].last_used_at, first.last_used_at);
     t.clock.advance(31_000);
     await resolveUserToken(t.deps, token);
-    assert.notEqual((await listUserTokens(t.deps, "u-1"))[0].last_used_at, first.last_used_at);
+    assert.notEqual((await listUserTokens(t.deps, user.id))[0].last_used_at, first.last_used_at);
   } finally {
     await t.close();
   }

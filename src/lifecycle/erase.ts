@@ -1,0 +1,263 @@
+/**
+ * Erasure (SPEC §7.3, §4.7). Erasing history: the user's actor appends `events_removed`
+ * (its commit leaves an erase marker); then the erased events are deleted for real, the
+ * user is re-checkpointed (so no checkpoint keeps them either), their read models and
+ * public traces go. Deleting an account: the user record goes at once (every way in —
+ * sessions, app tokens, user tokens, app passwords, the gateway — needs it), then every
+ * key naming the user or one of their hashes is deleted and the username freed. Both run
+ * from their marker and can resume after a crash: every step is idempotent.
+ */
+import { Background } from "../background.ts";
+import { isoAt } from "../clock.ts";
+import type { Clock } from "../clock.ts";
+import { episodeIn, type HistoryScope, isHistoryIn } from "../domain/history.ts";
+import { EMPTY_STATE, evolveAll, type UserState } from "../domain/state.ts";
+import type { StoredEvent } from "../domain/events.ts";
+import type { Logger } from "../logger.ts";
+import type { ProjectionRunner } from "../projections/runner.ts";
+import { checkpointHead, readCheckpoint, writeCheckpoint } from "../store/checkpoints.ts";
+import type { ErasureMarker, EventStore } from "../store/event_store.ts";
+import { itemHash } from "../store/hash.ts";
+import * as keys from "../store/keys.ts";
+import type { PlayView, SavedView, SubscriptionView } from "../store/read_models.ts";
+
+/** What erasure needs. */
+export interface EraseDeps {
+  readonly kv: Deno.Kv;
+  readonly store: EventStore;
+  readonly projector: ProjectionRunner;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Deletes every key of a listing in commits of 500; returns how many. */
+async function deleteAll(
+  kv: Deno.Kv,
+  selector: Deno.KvListSelector,
+  keep?: (e: Deno.KvEntry<unknown>) => boolean,
+): Promise<number> {
+  let op = kv.atomic();
+  let n = 0;
+  for await (const e of kv.list(selector, { batchSize: 500 })) {
+    if (keep?.(e)) continue;
+    op.delete(e.key);
+    if (++n % 500 === 0) {
+      await op.commit();
+      op = kv.atomic();
+    }
+  }
+  if (n % 500 !== 0) await op.commit();
+  return n;
+}
+
+/** Deletes an exact key and everything under it. */
+async function deletePrefix(kv: Deno.Kv, prefix: Deno.KvKey): Promise<number> {
+  await kv.delete(prefix);
+  return await deleteAll(kv, { prefix });
+}
+
+/**
+ * Makes sure the user's checkpoint is at `seq` or later, computed while every event up to
+ * `seq` is still there (so it keeps what the erasure does not touch, such as the
+ * subscription of an erased feed).
+ */
+async function checkpointAt(deps: EraseDeps, userId: string, seq: number): Promise<UserState> {
+  const { kv, store, clock } = deps;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const head = await checkpointHead(kv, userId);
+    const base = head.value ? await readCheckpoint(kv, userId, head.value) : EMPTY_STATE;
+    if (!base) continue;
+    if (base.seq >= seq) return base;
+    const events = await store.readEvents(userId, base.seq);
+    const upTo = events.filter((e) => e.seq <= seq);
+    const state = evolveAll(base, upTo);
+    if (state.seq !== seq) throw new Error(`erasure of ${userId}: events up to ${seq} missing`);
+    const ok = await writeCheckpoint(kv, userId, state, {
+      expected: head,
+      now: isoAt(clock.now()),
+      reason: "erasure",
+    });
+    if (ok) return state;
+  }
+  throw new Error(`erasure of ${userId}: the checkpoint kept moving`);
+}
+
+/**
+ * Finishes a history erasure whose `events_removed` is at `seq`: re-checkpoint, delete the
+ * erased events before it, drop the erased read models and public traces, clear the
+ * marker. Returns the number of events deleted.
+ */
+export async function completeHistoryErasure(
+  deps: EraseDeps,
+  userId: string,
+  marker: Extract<ErasureMarker, { kind: "history" }>,
+): Promise<number> {
+  const { kv, projector } = deps;
+  const scope: HistoryScope = { scope: marker.scope, feed: marker.feed, item: marker.item };
+  const state = await checkpointAt(deps, userId, marker.seq);
+  const deleted = await deleteAll(
+    kv,
+    { prefix: keys.eventPrefix(userId), end: keys.eventKey(userId, marker.seq) },
+    (e) => !isHistoryIn(e.value as StoredEvent, scope),
+  );
+  await dropReadModels(kv, userId, scope, state);
+  await projector.forget(userId, { kind: "history", history: scope });
+  await kv.delete(keys.eraseKey(userId, marker.seq));
+  return deleted;
+}
+
+/**
+ * Deletes the read models of plays, saves and old subscriptions in scope that the state at
+ * the erasure no longer has — each with a check, so one rewritten since stays.
+ */
+async function dropReadModels(
+  kv: Deno.Kv,
+  userId: string,
+  scope: HistoryScope,
+  state: UserState,
+): Promise<void> {
+  const doomed: { entry: Deno.KvEntry<unknown>; also?: Deno.KvKey }[] = [];
+  for await (const e of kv.list<PlayView>({ prefix: keys.playPrefix(userId) })) {
+    const p = e.value;
+    if (!episodeIn(scope, p.rss_source_feed, p.rss_source_item)) continue;
+    if (state.plays.has(p.rss_source_item)) continue;
+    const h = await itemHash(p.rss_source_item);
+    doomed.push({ entry: e, also: keys.playByTimeKey(userId, Date.parse(p.updated_at), h) });
+  }
+  for await (const e of kv.list<SavedView>({ prefix: keys.savedPrefix(userId) })) {
+    const s = e.value;
+    if (!episodeIn(scope, s.rss_source_feed, s.rss_source_item)) continue;
+    if (!state.saved.has(s.rss_source_item)) doomed.push({ entry: e });
+  }
+  if (scope.scope !== "item") {
+    // Unsubscribed feeds in scope are history too; a current subscription stays.
+    for await (const e of kv.list<SubscriptionView>({ prefix: keys.subPrefix(userId) })) {
+      const feed = e.value.rss_source_feed;
+      if (scope.scope === "feed" && feed !== scope.feed) continue;
+      if (!state.subscriptions.has(feed)) doomed.push({ entry: e });
+    }
+  }
+  for (let i = 0; i < doomed.length; i += 8) {
+    const chunk = doomed.slice(i, i + 8);
+    const commit = (list: typeof chunk) => {
+      const op = kv.atomic();
+      for (const d of list) {
+        op.check(d.entry).delete(d.entry.key);
+        if (d.also) op.delete(d.also);
+      }
+      return op.commit();
+    };
+    if ((await commit(chunk)).ok) continue;
+    for (const d of chunk) await commit([d]);
+  }
+}
+
+/**
+ * Starts deleting an account: the user record goes at once (nothing authenticates any
+ * more) and the erase marker is written in the same commit. Returns the marker, or null
+ * for an unknown (or already deleted) user.
+ */
+export async function requestAccountDeletion(
+  deps: Pick<EraseDeps, "kv" | "clock">,
+  userId: string,
+): Promise<Extract<ErasureMarker, { kind: "account" }> | null> {
+  const { kv } = deps;
+  const user = await kv.get<{ id: string; username: string }>(keys.userKey(userId));
+  if (!user.value) return null;
+  const marker: Extract<ErasureMarker, { kind: "account" }> = {
+    kind: "account",
+    username: user.value.username,
+    at: isoAt(deps.clock.now()),
+  };
+  const res = await kv.atomic().check(user).delete(user.key)
+    .set(keys.eraseKey(userId, "account"), marker).commit();
+  return res.ok ? marker : null;
+}
+
+/**
+ * Erases everything of a deleted account: events, checkpoints, read models, tokens,
+ * sessions, public traces and their contributions, pending gateway plays, rate-limit
+ * entries, due entries; then frees the username and clears the marker.
+ */
+export async function eraseAccount(
+  deps: EraseDeps,
+  userId: string,
+  marker: Extract<ErasureMarker, { kind: "account" }>,
+): Promise<void> {
+  const { kv, projector } = deps;
+  // Events first: nothing can be projected again; then what the projections hold.
+  await deletePrefix(kv, ["outbox", userId]);
+  await deletePrefix(kv, keys.eventPrefix(userId));
+  await projector.forget(userId, { kind: "account" });
+  for (const p of projector.projections) await kv.delete(keys.cursorKey(p.name, userId));
+  // What is keyed by a hash or an id, found through the user's own indexes.
+  for await (
+    const e of kv.list<{ hash: string }>({ prefix: keys.userTokenByUserPrefix(userId) })
+  ) {
+    await deletePrefix(kv, keys.gatewaySeenPrefix(e.value.hash));
+    await kv.delete(keys.userTokenKey(e.value.hash));
+  }
+  for await (const e of kv.list({ prefix: keys.sessionByUserPrefix(userId) })) {
+    await kv.delete(keys.sessionKey(e.key[2] as string));
+  }
+  for await (const e of kv.list({ prefix: keys.dueByUserPrefix(userId) })) {
+    await kv.delete(keys.dueKey(e.key[2] as number, userId));
+  }
+  await deleteAll(
+    kv,
+    { prefix: keys.gatewayPlayPrefix() },
+    (e) => (e.value as { user_id?: string }).user_id !== userId,
+  );
+  await kv.delete(keys.rateLimitKey("login_user", marker.username));
+  for (const prefix of keys.userDataPrefixes(userId)) await deletePrefix(kv, prefix);
+  const first = await kv.get<{ user_id: string; at: string }>(keys.firstUserKey());
+  if (first.value?.user_id === userId) {
+    // The instance keeps its "first user made" mark (closed registration), not the id.
+    await kv.atomic().check(first).set(first.key, { user_id: null, at: first.value.at }).commit();
+  }
+  // Last: the name is free, and the marker says the work is done.
+  const name = await kv.get<string>(keys.usernameKey(marker.username));
+  const op = kv.atomic().delete(keys.eraseKey(userId, "account"));
+  if (name.value === userId) op.check(name).delete(name.key);
+  await op.commit();
+  await deletePrefix(kv, keys.erasePrefix(userId));
+}
+
+/** Runs pending erasures (the cron sweep, a kick after a request, a crashed one). */
+export class EraseProcessor extends Background {
+  readonly kind = "erase";
+  readonly #deps: EraseDeps;
+
+  constructor(deps: EraseDeps) {
+    super(deps.logger, "erase drain");
+    this.#deps = deps;
+  }
+
+  /** Completes every pending erasure once. */
+  async drainAll(): Promise<{ histories: number; accounts: number; failed: number }> {
+    const { kv, logger } = this.#deps;
+    const done = { histories: 0, accounts: 0, failed: 0 };
+    const markers = await Array.fromAsync(
+      kv.list<ErasureMarker>({ prefix: keys.erasePrefix() }, { limit: 1000 }),
+    );
+    const accounts = new Set(
+      markers.filter((m) => m.value.kind === "account").map((m) => m.key[1] as string),
+    );
+    for (const m of markers) {
+      const userId = m.key[1] as string;
+      try {
+        if (m.value.kind === "account") {
+          await eraseAccount(this.#deps, userId, m.value);
+          done.accounts++;
+        } else if (!accounts.has(userId)) {
+          await completeHistoryErasure(this.#deps, userId, m.value);
+          done.histories++;
+        }
+      } catch (err) {
+        done.failed++;
+        logger.error("erasure failed", { kind: m.value.kind, error: String(err) });
+      }
+    }
+    return done;
+  }
+}
