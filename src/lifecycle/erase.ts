@@ -17,7 +17,7 @@ import type { Logger } from "../logger.ts";
 import type { ProjectionRunner } from "../projections/runner.ts";
 import { checkpointHead, readCheckpoint, writeCheckpoint } from "../store/checkpoints.ts";
 import type { ErasureMarker, EventStore } from "../store/event_store.ts";
-import { itemHash } from "../store/hash.ts";
+import { itemHash, shortHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
 import type { PlayView, SavedView, SubscriptionView } from "../store/read_models.ts";
 
@@ -208,7 +208,7 @@ export async function eraseAccount(
     { prefix: keys.gatewayPlayPrefix() },
     (e) => (e.value as { user_id?: string }).user_id !== userId,
   );
-  await kv.delete(keys.rateLimitKey("login_user", marker.username));
+  await kv.delete(keys.rateLimitKey("login_user", await shortHash(marker.username)));
   for (const prefix of keys.userDataPrefixes(userId)) await deletePrefix(kv, prefix);
   const first = await kv.get<{ user_id: string; at: string }>(keys.firstUserKey());
   if (first.value?.user_id === userId) {
