@@ -78,7 +78,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", opsRoutes(deps));
   // Anonymous routes are limited per client IP; the authenticated API per user (api_v1/mod.ts).
   const perIp = limitPerIp(deps);
-  for (const path of ["/users/*", "/authorize", "/apps", "/apps/*", "/rss/*", "/play/*"]) {
+  for (
+    const path of [
+      "/users/*",
+      "/authorize",
+      "/apps",
+      "/apps/*",
+      "/app-passwords",
+      "/app-passwords/*",
+      "/rss/*",
+      "/play/*",
+    ]
+  ) {
     app.use(path, perIp);
   }
   app.use("/api/v1/rss/*", perIp);

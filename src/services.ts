@@ -16,6 +16,7 @@ import { ProjectionRunner, type RunnerOptions } from "./projections/runner.ts";
 import { FeedService, type FeedServiceOptions } from "./rss/feed_service.ts";
 import { GatewayProcessor } from "./rss/gateway_processor.ts";
 import { EraseProcessor } from "./lifecycle/erase.ts";
+import { BasicAuthenticator } from "./auth/basic.ts";
 import { EventStore } from "./store/event_store.ts";
 import { GroupCommitter } from "./store/group_commit.ts";
 
@@ -38,6 +39,8 @@ export interface AppDeps {
   readonly gateway: GatewayProcessor;
   /** Finishes history erasures and account deletions from their markers. */
   readonly eraser: EraseProcessor;
+  /** HTTP Basic checks (account or app password) with the in-memory memo. */
+  readonly basicAuth: BasicAuthenticator;
   /** A fresh unique id. */
   readonly newId: () => string;
   /** PBKDF2 iterations for new password hashes (default 600,000; tests lower it). */
@@ -116,6 +119,13 @@ export function createServices(base: BaseDeps): AppDeps {
     feeds,
     gateway,
     eraser,
+    basicAuth: new BasicAuthenticator({
+      kv,
+      config,
+      clock,
+      logger,
+      passwordIterations: base.passwordIterations,
+    }),
     newId: ids,
     passwordIterations: base.passwordIterations,
   };

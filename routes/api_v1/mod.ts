@@ -6,6 +6,7 @@ import { limitPerUser } from "../rate_limit.ts";
 import type { AppEnv } from "../context.ts";
 import { accountRoutes } from "./account.ts";
 import { appsRoutes } from "./apps.ts";
+import { appPasswordRoutes } from "./app_passwords.ts";
 import { exportRoutes } from "./export.ts";
 import { meRoutes } from "./me.ts";
 import { playlistRoutes } from "./playlists.ts";
@@ -24,6 +25,7 @@ export function apiV1Routes(deps: AppDeps): Hono<AppEnv> {
       meRoutes,
       appsRoutes,
       tokensRoutes,
+      appPasswordRoutes,
       syncRoutes,
       subscriptionRoutes,
       playRoutes,

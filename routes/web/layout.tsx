@@ -48,6 +48,7 @@ export function Layout(props: { title: string; nav?: NavUser | null; children?: 
               <nav aria-label="Account">
                 <a href="/apps">Apps</a>
                 <a href="/users/tokens">Tokens</a>
+                <a href="/app-passwords">App passwords</a>
                 <form method="post" action="/users/log_out">
                   <input type="hidden" name="csrf" value={props.nav.csrf} />
                   <button type="submit" class="link">Log out {props.nav.username}</button>
