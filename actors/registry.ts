@@ -5,7 +5,7 @@
  */
 import type { Device } from "../src/domain/events.ts";
 import type { UserState } from "../src/domain/state.ts";
-import type { CommandInput, Decision, DecisionResult, UserCommands } from "../src/user_commands.ts";
+import type { CommandInput, DecisionResult, UserCommands } from "../src/user_commands.ts";
 import { ShuttingDown } from "./mailbox.ts";
 import { UserActor, type UserActorDeps } from "./user_actor.ts";
 
@@ -37,11 +37,6 @@ export class ActorRegistry implements UserCommands {
   /** Number of resident actors. */
   get size(): number {
     return this.#actors.size;
-  }
-
-  /** Runs a decision through the user's actor. */
-  run(userId: string, decision: Decision, device?: Device): Promise<DecisionResult> {
-    return this.#actor(userId).run(decision, device);
   }
 
   /** Runs a domain command through the user's actor. */

@@ -10,10 +10,11 @@ import { decide } from "../src/domain/decide.ts";
 import type { Device, StoredEvent, UserEvent } from "../src/domain/events.ts";
 import { evolveAll, type UserState } from "../src/domain/state.ts";
 import { ConcurrencyError, type EventStore } from "../src/store/event_store.ts";
-import type { CommandInput, Decision, DecisionResult } from "../src/user_commands.ts";
+import type { CommandInput, DecisionResult } from "../src/user_commands.ts";
 import { Mailbox } from "./mailbox.ts";
 
-export type { CommandInput, Decision, DecisionResult };
+/** What a job decides: a domain command, or nothing (a read of the state in turn). */
+type Decision = (state: UserState, meta: CommandMeta) => readonly UserEvent[];
 
 export interface UserActorDeps {
   store: EventStore;
@@ -56,21 +57,20 @@ export class UserActor {
     return this.#mailbox.idle;
   }
 
-  /** Runs a decision in turn with this user's other commands. */
-  run(decision: Decision, device?: Device): Promise<DecisionResult> {
+  #post(decision: Decision, device?: Device): Promise<DecisionResult> {
     return new Promise((resolve, reject) => {
       this.#mailbox.post({ decision, device, resolve, reject });
     });
   }
 
-  /** Runs a domain command (see decide). */
+  /** Runs a domain command (see decide) in turn with this user's other commands. */
   execute(command: CommandInput, device?: Device): Promise<DecisionResult> {
-    return this.run((state, meta) => decide(state, { ...command, meta } as Command), device);
+    return this.#post((state, meta) => decide(state, { ...command, meta } as Command), device);
   }
 
   /** The user's current state, in turn with pending commands. */
   state(): Promise<UserState> {
-    return this.run(() => []).then((r) => r.state);
+    return this.#post(() => []).then((r) => r.state);
   }
 
   /** Refuses new commands; resolves when the queued ones are done. */
@@ -115,7 +115,7 @@ export class UserActor {
             continue;
           }
           const events = appended.events.slice(offset, offset + d.count);
-          d.job.resolve({ events, state: appended.state });
+          d.job.resolve({ events, before: d.before, state: appended.state });
           offset += d.count;
         }
         return;
@@ -140,7 +140,8 @@ export class UserActor {
   /** Decides every job on a rolling state (nothing is settled here). */
   #decideAll(jobs: Job[], start: UserState) {
     const now = isoAt(this.#deps.clock.now());
-    const decided: ({ job: Job; count: number } | { job: Job; error: unknown })[] = [];
+    const decided:
+      ({ job: Job; count: number; before: UserState } | { job: Job; error: unknown })[] = [];
     const events: UserEvent[] = [];
     let rolling = start;
     let failed = false;
@@ -149,6 +150,7 @@ export class UserActor {
         ? { now, idPrefix: this.#deps.newId(), device: job.device }
         : { now, idPrefix: this.#deps.newId() };
       let produced: readonly UserEvent[];
+      const before = rolling;
       try {
         produced = job.decision(rolling, meta);
       } catch (error) {
@@ -170,7 +172,7 @@ export class UserActor {
           ),
         );
       }
-      decided.push({ job, count: produced.length });
+      decided.push({ job, count: produced.length, before });
       events.push(...produced);
     }
     return { decided, events, failed };

@@ -8,7 +8,7 @@ import { TokenBuckets } from "../src/rss/rate_limit.ts";
 import type { AppDeps } from "../src/services.ts";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
-import { clientIp } from "./web/_web.ts";
+import { clientIp } from "./client_ip.ts";
 
 function limiter(
   buckets: TokenBuckets,

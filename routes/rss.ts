@@ -12,7 +12,7 @@ import { playlistFeed, subscriptionsFeed } from "../src/rss/personal.ts";
 import type { AppDeps } from "../src/services.ts";
 import type { AppEnv } from "./context.ts";
 import { errorResponse, HttpError } from "./errors.ts";
-import { clientIp } from "./web/_web.ts";
+import { clientIp } from "./client_ip.ts";
 
 const CORS = { "Access-Control-Allow-Origin": "*" };
 const SANDBOX = {

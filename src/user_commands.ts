@@ -3,29 +3,26 @@
  * the play-gateway processor, jobs. `actors/registry.ts` implements it; `src/` depends only
  * on this interface, never on the concrete registry.
  */
-import type { Command, CommandMeta } from "./domain/commands.ts";
-import type { Device, StoredEvent, UserEvent } from "./domain/events.ts";
+import type { Command } from "./domain/commands.ts";
+import type { Device, StoredEvent } from "./domain/events.ts";
 import type { UserState } from "./domain/state.ts";
-
-/** A decision: the events to append given the user's current state. */
-export type Decision = (state: UserState, meta: CommandMeta) => readonly UserEvent[];
 
 /** A command as a caller sends it: the actor adds the time and ids. */
 export type CommandInput = Command extends infer C ? C extends Command ? Omit<C, "meta"> : never
   : never;
 
-/** What running a decision gave. */
+/** What running a command gave. */
 export interface DecisionResult {
-  /** The events this decision appended (empty for a no-op). */
+  /** The events this command appended (empty for a no-op). */
   readonly events: readonly StoredEvent[];
-  /** The user's state after them. */
+  /** The user's state before the command (what the answer may compare with). */
+  readonly before: UserState;
+  /** The user's state after it (and after the commands decided with it). */
   readonly state: UserState;
 }
 
-/** Runs commands for users, one at a time per user. */
+/** Runs domain commands for users, one at a time per user. */
 export interface UserCommands {
-  /** Runs a decision through the user's actor. */
-  run(userId: string, decision: Decision, device?: Device): Promise<DecisionResult>;
   /** Runs a domain command through the user's actor. */
   execute(userId: string, command: CommandInput, device?: Device): Promise<DecisionResult>;
   /** The user's current state, after their queued commands. */

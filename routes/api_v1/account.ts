@@ -4,7 +4,7 @@
  * account and everything stored about it.
  */
 import { Hono } from "hono";
-import { feedAt, itemAt } from "../../src/domain/input.ts";
+import { feedAt, itemAt } from "../input.ts";
 import {
   completeHistoryErasure,
   eraseAccount,

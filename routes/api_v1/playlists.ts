@@ -1,7 +1,7 @@
 /** Playlists (SPEC §4.6): the same events the sync endpoint uses. */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { feedAt, Fields, itemAt } from "../../src/domain/input.ts";
+import { feedAt, Fields, itemAt } from "../input.ts";
 import { MAX_PLAYLIST_ITEMS } from "../../src/domain/playlists.ts";
 import { NotFoundError } from "../../src/domain/errors.ts";
 import type { AppDeps } from "../../src/services.ts";

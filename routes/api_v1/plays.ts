@@ -1,6 +1,6 @@
 /** Plays (SPEC §4.3) and episodes: save, unsave, share, saved list (SPEC §4.4). */
 import { type Context, Hono } from "hono";
-import { feedAt, Fields, itemAt } from "../../src/domain/input.ts";
+import { feedAt, Fields, itemAt } from "../input.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { describePlays, listPlays, listSaved } from "../../src/store/queries.ts";
 import { playView } from "../../src/store/read_models.ts";

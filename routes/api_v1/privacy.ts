@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { PrivacyLevel, PrivacyScope } from "../../src/domain/events.ts";
-import { feedAt, Fields, itemAt } from "../../src/domain/input.ts";
+import { feedAt, Fields, itemAt } from "../input.ts";
 import { effectivePrivacy, PRIVACY_LEVELS } from "../../src/domain/privacy.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { feedHash, itemHash } from "../../src/store/hash.ts";

@@ -1,10 +1,8 @@
 /** Subscriptions (SPEC §4.2): list, subscribe, unsubscribe, OPML export and import. */
 import { Hono } from "hono";
-import type { Command } from "../../src/domain/commands.ts";
-import { decide, decideAll } from "../../src/domain/decide.ts";
 import { isActive } from "../../src/domain/state.ts";
 import { encodeFeedId, isHttpUrl } from "../../src/domain/ids.ts";
-import { feedAt, Fields } from "../../src/domain/input.ts";
+import { feedAt, Fields } from "../input.ts";
 import { buildOpml, parseOpml } from "../../src/formats/opml.ts";
 import { decodeXmlBytes } from "../../src/formats/xml_bytes.ts";
 import { isoAt } from "../../src/clock.ts";
@@ -41,12 +39,8 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
     const f = new Fields();
     const rss_source_id = f.str(body, "rss_source_id", { optional: true, max: 256 });
     f.done();
-    const auth = c.get("auth");
-    let wasActive = false;
-    const r = await deps.registry.run(auth.userId, (state, meta) => {
-      wasActive = isActive(state.subscriptions.get(feed));
-      return decide(state, { type: "Subscribe", data: { feed, rss_source_id }, meta });
-    }, auth.device);
+    const r = await execute(deps, c, { type: "Subscribe", data: { feed, rss_source_id } });
+    const wasActive = isActive(r.before.subscriptions.get(feed));
     const [sub] = await describeSubscriptions(deps.kv, [
       subscriptionView(r.state.subscriptions.get(feed)!),
     ]);
@@ -74,7 +68,7 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
     const outlines = parseOpml(text);
     const seen = new Set<string>();
     let invalid = 0, repeated = 0;
-    const commands: Command[] = [];
+    const feeds: string[] = [];
     for (const o of outlines) {
       const bytes = new TextEncoder().encode(o.xmlUrl).length;
       if (!isHttpUrl(o.xmlUrl) || bytes > MAX_FEED_URL_BYTES) {
@@ -87,17 +81,11 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
         continue;
       }
       seen.add(feed);
-      commands.push({ type: "Subscribe", data: { feed }, meta: { now: "", idPrefix: "" } });
+      feeds.push(feed);
     }
-    const auth = c.get("auth");
-    let imported = 0, already = 0;
-    await deps.registry.run(auth.userId, (state, meta) => {
-      const { events, outcomes } = decideAll(state, commands.map((cmd) => ({ ...cmd, meta })));
-      imported = outcomes.filter((o) => o === "changed").length;
-      already = outcomes.length - imported;
-      return events;
-    }, auth.device);
-    return c.json({ imported, skipped: already + repeated, invalid });
+    const r = await execute(deps, c, { type: "SubscribeMany", data: { feeds } });
+    const imported = r.events.filter((e) => e.type === "subscribed").length;
+    return c.json({ imported, skipped: feeds.length - imported + repeated, invalid });
   });
 
   app.delete("/subscriptions/:feed", write, async (c) => {

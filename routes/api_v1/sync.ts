@@ -1,7 +1,6 @@
 /** `POST /api/v1/sync` (SPEC §4.1): the client's state in, the merged server state out. */
 import { Hono } from "hono";
-import { decideSync } from "../../src/domain/sync.ts";
-import { parseSyncBody } from "../../src/domain/sync_input.ts";
+import { parseSyncBody } from "./sync_input.ts";
 import type { UserState } from "../../src/domain/state.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { describePlays, describeSubscriptions } from "../../src/store/queries.ts";
@@ -42,9 +41,9 @@ export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
       notAfter: deps.clock.now() + MAX_CLOCK_AHEAD_MS,
     });
     const auth = c.get("auth");
-    const result = await deps.registry.run(
+    const result = await deps.registry.execute(
       auth.userId,
-      (state, meta) => decideSync(state, input, meta),
+      { type: "SyncState", data: input },
       auth.device,
     );
     return c.json({

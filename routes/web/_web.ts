@@ -12,6 +12,9 @@ import {
 } from "../../src/auth/sessions.ts";
 import { getUserById, type User } from "../../src/auth/users.ts";
 import type { AppEnv } from "../context.ts";
+import { clientIp } from "../client_ip.ts";
+
+export { clientIp };
 import { HttpError } from "../errors.ts";
 
 /** Cookie holding the session token. */
@@ -128,20 +131,4 @@ export function safeReturnTo(raw: string | undefined): string | null {
 /** Sends a visitor to the log-in page, to come back to `returnTo` afterwards. */
 export function redirectToLogIn(c: WebContext, returnTo: string): Response {
   return c.redirect(`/users/log_in?return_to=${encodeURIComponent(returnTo)}`, 303);
-}
-
-/**
- * The client's address: the socket peer, or the nearest untrusted `X-Forwarded-For` hop
- * when the peer is one of `TRUSTED_PROXIES`.
- */
-export function clientIp(c: WebContext, trustedProxies: readonly string[]): string {
-  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  const peer = env?.remoteAddr?.hostname ?? "unknown";
-  if (!trustedProxies.includes(peer)) return peer;
-  const hops = (c.req.header("X-Forwarded-For") ?? "").split(",").map((h) => h.trim())
-    .filter(Boolean);
-  for (let i = hops.length - 1; i >= 0; i--) {
-    if (!trustedProxies.includes(hops[i])) return hops[i].slice(0, 64);
-  }
-  return peer;
 }

@@ -1,5 +1,6 @@
 /** Commands a user's actor decides on. Ids are canonical; times are RFC 3339 UTC. */
 import type { Device, PrivacyLevel, PrivacyScope } from "./events.ts";
+import type { SyncInput } from "./sync.ts";
 
 /** What the caller supplies besides the command itself: time, ids and the device. */
 export type CommandMeta = Readonly<{
@@ -47,6 +48,11 @@ export type ChangePrivacy = CommandOf<"ChangePrivacy", {
   item?: string;
 }>;
 
+/** A client's whole state, merged by the sync rules (SPEC §4.1). */
+export type SyncState = CommandOf<"SyncState", SyncInput>;
+/** Subscribes to several feeds at once (OPML import, gpodder uploads); known ones are skipped. */
+export type SubscribeMany = CommandOf<"SubscribeMany", { feeds: readonly string[] }>;
+
 /** Erases the listening history of everything, a feed, or an episode (SPEC §7.3). */
 export type RemoveHistory = CommandOf<"RemoveHistory", { feed?: string; item?: string }>;
 
@@ -61,6 +67,8 @@ export type Command =
   | ShareEpisode
   | ChangePrivacy
   | RemoveHistory
+  | SyncState
+  | SubscribeMany
   | PlaylistCommand;
 
 export type CreatePlaylist = CommandOf<

@@ -2,6 +2,7 @@
 import type { Command, CommandMeta } from "./commands.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import { decidePlaylist } from "./playlists.ts";
+import { decideSync } from "./sync.ts";
 import type { StoredEvent, UserEvent } from "./events.ts";
 import { isActive, ms, notBefore, StateBuilder, type UserState } from "./state.ts";
 
@@ -161,6 +162,13 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
         : { feed: onFeed, item };
       return [{ ...base(meta, 0, meta.now), type: "events_removed", ...target, data: { scope } }];
     }
+    case "SyncState":
+      return decideSync(state, command.data, meta);
+    case "SubscribeMany":
+      return decideAll(
+        state,
+        command.data.feeds.map((feed): Command => ({ type: "Subscribe", data: { feed }, meta })),
+      ).events;
     case "CreatePlaylist":
     case "UpdatePlaylist":
     case "DeletePlaylist":

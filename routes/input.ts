@@ -1,10 +1,11 @@
 /**
  * Reading untrusted JSON into typed values: wrong types and out-of-range values are
  * collected per field and reported together as one 422 `validation_failed`; a bad feed or
- * item id is a 400 `invalid_feed_id` / `invalid_item_id` (SPEC §1). Pure.
+ * item id is a 400 `invalid_feed_id` / `invalid_item_id` (SPEC §1). Shared by the API
+ * surfaces (REST, gpodder); pure.
  */
-import { ValidationError } from "./errors.ts";
-import { decodeFeedId, decodeItemId } from "./ids.ts";
+import { ValidationError } from "../src/domain/errors.ts";
+import { decodeFeedId, decodeItemId } from "../src/domain/ids.ts";
 
 type Obj = Record<string, unknown>;
 

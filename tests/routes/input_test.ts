@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { normalizeTime } from "../../src/domain/input.ts";
+import { normalizeTime } from "../../routes/input.ts";
 
 Deno.test("normalizeTime() reads RFC 3339 with Z, fractions or offsets, in UTC", () => {
   assert.equal(normalizeTime("2024-01-15T10:30:00Z"), "2024-01-15T10:30:00.000Z");

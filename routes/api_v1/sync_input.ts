@@ -1,13 +1,13 @@
 /** Reads a `POST /api/v1/sync` body (SPEC §4.1) into a SyncInput. Pure. */
-import { feedAt, Fields, itemAt } from "./input.ts";
+import { feedAt, Fields, itemAt } from "../input.ts";
 import type {
   SyncInput,
   SyncPlaylist,
   SyncPlaylistItem,
   SyncPlayStatus,
   SyncSubscription,
-} from "./sync.ts";
-import { MAX_PLAYLIST_ITEMS } from "./playlists.ts";
+} from "../../src/domain/sync.ts";
+import { MAX_PLAYLIST_ITEMS } from "../../src/domain/playlists.ts";
 
 /** Limits of one sync body (it also has to fit the 10 MiB body cap). */
 export const SYNC_LIMITS = { subscriptions: 10_000, playStatuses: 50_000, playlists: 200 } as const;
