@@ -1,5 +1,11 @@
 /** Commands a user's actor decides on. Ids are canonical; times are RFC 3339 UTC. */
-import type { Device, PrivacyLevel, PrivacyScope } from "./events.ts";
+import type {
+  Device,
+  DeviceType,
+  EpisodeActionKind,
+  PrivacyLevel,
+  PrivacyScope,
+} from "./events.ts";
 import type { SyncInput } from "./sync.ts";
 
 /** What the caller supplies besides the command itself: time, ids and the device. */
@@ -26,6 +32,8 @@ export type RecordPlay = CommandOf<"RecordPlay", {
   duration?: number;
   /** When the client made the change; a change older than the stored one is ignored. */
   updated_at?: string;
+  /** Where the listen began (gpodder play actions). */
+  started?: number;
 }>;
 /**
  * A listen started elsewhere (the play gateway): always a `played` event, keeping the
@@ -53,6 +61,45 @@ export type SyncState = CommandOf<"SyncState", SyncInput>;
 /** Subscribes to several feeds at once (OPML import, gpodder uploads); known ones are skipped. */
 export type SubscribeMany = CommandOf<"SubscribeMany", { feeds: readonly string[] }>;
 
+/** Subscribes and unsubscribes in one go (a gpodder upload); unknown removals are ignored. */
+export type ChangeSubscriptions = CommandOf<
+  "ChangeSubscriptions",
+  { add: readonly string[]; remove: readonly string[] }
+>;
+/** Makes the active subscriptions exactly these feeds (gpodder's simple API PUT). */
+export type ReplaceSubscriptions = CommandOf<"ReplaceSubscriptions", { feeds: readonly string[] }>;
+
+/** One gpodder episode action, in domain terms (the episode not yet resolved to an item). */
+export interface EpisodeActionInput {
+  readonly feed: string;
+  readonly enclosureUrl: string;
+  /** The client's guid, when it sent one. */
+  readonly guid?: string;
+  readonly action: "play" | EpisodeActionKind;
+  /** When it happened, as the client says (RFC 3339 UTC); absent: now. */
+  readonly at?: string;
+  readonly started?: number;
+  readonly position?: number;
+  readonly total?: number;
+  readonly device?: Device;
+}
+/** Records a gpodder download, deletion or "mark as new" of an episode, unless an equal or
+ * newer one of the same kind is recorded. */
+export type MarkEpisode = CommandOf<
+  "MarkEpisode",
+  { feed: string; item: string; action: EpisodeActionKind; at: string }
+>;
+/** A batch of gpodder episode actions (SPEC §9), in order. */
+export type RecordEpisodeActions = CommandOf<
+  "RecordEpisodeActions",
+  { actions: readonly EpisodeActionInput[] }
+>;
+/** Creates or changes a gpodder device; absent fields stay as they are. */
+export type UpdateDevice = CommandOf<
+  "UpdateDevice",
+  { id: string; caption?: string; type?: DeviceType }
+>;
+
 /** Erases the listening history of everything, a feed, or an episode (SPEC §7.3). */
 export type RemoveHistory = CommandOf<"RemoveHistory", { feed?: string; item?: string }>;
 
@@ -69,6 +116,11 @@ export type Command =
   | RemoveHistory
   | SyncState
   | SubscribeMany
+  | ChangeSubscriptions
+  | ReplaceSubscriptions
+  | RecordEpisodeActions
+  | MarkEpisode
+  | UpdateDevice
   | PlaylistCommand;
 
 export type CreatePlaylist = CommandOf<

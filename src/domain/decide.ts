@@ -3,6 +3,7 @@ import type { Command, CommandMeta } from "./commands.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import { decidePlaylist } from "./playlists.ts";
 import { decideSync } from "./sync.ts";
+import { decideGpodder } from "./gpodder.ts";
 import type { StoredEvent, UserEvent } from "./events.ts";
 import { isActive, ms, notBefore, StateBuilder, type UserState } from "./state.ts";
 
@@ -79,7 +80,13 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
           (duration === undefined || duration === prev.duration) && prev.feed === feed;
         if (same) return [];
       }
-      const data = duration === undefined ? { position, played } : { position, played, duration };
+      const started = command.data.started;
+      const data = {
+        position,
+        played,
+        ...(duration === undefined ? {} : { duration }),
+        ...(started === undefined ? {} : { started }),
+      };
       return [{ ...base(meta, 0, at), type: "played", feed, item, data }];
     }
     case "RecordListen": {
@@ -164,6 +171,12 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
     }
     case "SyncState":
       return decideSync(state, command.data, meta);
+    case "ChangeSubscriptions":
+    case "ReplaceSubscriptions":
+    case "RecordEpisodeActions":
+    case "MarkEpisode":
+    case "UpdateDevice":
+      return decideGpodder(state, command);
     case "SubscribeMany":
       return decideAll(
         state,

@@ -26,7 +26,11 @@ export type Unsubscribed = EventOf<
   "unsubscribed",
   { unsubscribed_at: string; subscribed_at?: string }
 >;
-export type Played = EventOf<"played", { position: number; played: boolean; duration?: number }>;
+/** `started`: where the listen began (gpodder play actions carry it). */
+export type Played = EventOf<
+  "played",
+  { position: number; played: boolean; duration?: number; started?: number }
+>;
 export type PositionUpdated = EventOf<"position_updated", { position: number }>;
 export type Saved = EventOf<"saved", Record<string, never>>;
 export type Unsaved = EventOf<"unsaved", Record<string, never>>;
@@ -68,6 +72,25 @@ export type PlaylistReordered = EventOf<
  */
 export type EventsRemoved = EventOf<"events_removed", { scope: PrivacyScope }>;
 
+/** A gpodder episode action without a play position: a download, a deletion, "mark as new". */
+export type EpisodeActionKind = "download" | "delete" | "new";
+export type EpisodeActed = EventOf<"episode_action", { action: EpisodeActionKind }>;
+
+/** The kinds of device the gpodder API knows. */
+export type DeviceType = "desktop" | "laptop" | "mobile" | "server" | "other";
+export const DEVICE_TYPES: readonly DeviceType[] = [
+  "desktop",
+  "laptop",
+  "mobile",
+  "server",
+  "other",
+];
+/** A gpodder device was created or changed (only the given fields change). */
+export type DeviceUpdated = EventOf<
+  "device_updated",
+  { device_id: string; caption?: string; type?: DeviceType }
+>;
+
 /** Any event a user's stream may hold. */
 export type UserEvent =
   | Subscribed
@@ -84,7 +107,9 @@ export type UserEvent =
   | PlaylistItemAdded
   | PlaylistItemRemoved
   | PlaylistReordered
-  | EventsRemoved;
+  | EventsRemoved
+  | EpisodeActed
+  | DeviceUpdated;
 
 export type EventType = UserEvent["type"];
 
@@ -114,4 +139,6 @@ export const EVENT_TYPES: readonly EventType[] = [
   "playlist_item_removed",
   "playlist_reordered",
   "events_removed",
+  "episode_action",
+  "device_updated",
 ];

@@ -1,5 +1,5 @@
 /** A user's state, rebuilt from their events by `evolve`. Pure. */
-import type { Device, PrivacyLevel, StoredEvent } from "./events.ts";
+import type { Device, DeviceType, PrivacyLevel, StoredEvent } from "./events.ts";
 import { episodeIn, type HistoryScope, scopeOfRemoval } from "./history.ts";
 
 export interface SubscriptionState {
@@ -8,6 +8,8 @@ export interface SubscriptionState {
   readonly subscribed_at: string;
   readonly unsubscribed_at?: string;
   readonly device?: Device;
+  /** Server time (ms) of the last change: gpodder's `since` and delta reads use it. */
+  readonly changed_at?: number;
 }
 
 export interface PlayState {
@@ -17,6 +19,25 @@ export interface PlayState {
   readonly played: boolean;
   readonly duration?: number;
   readonly updated_at: string;
+  /** Where the last listen began (from gpodder play actions). */
+  readonly started?: number;
+  readonly device?: Device;
+}
+
+/** The latest gpodder download / delete / "new" of an episode, by when the client says. */
+export interface EpisodeMarks {
+  readonly feed: string;
+  readonly item: string;
+  readonly download?: string;
+  readonly delete?: string;
+  readonly new?: string;
+}
+
+/** A gpodder device. */
+export interface DeviceState {
+  readonly id: string;
+  readonly caption: string;
+  readonly type: DeviceType;
 }
 
 export interface EpisodeMark {
@@ -59,6 +80,10 @@ export interface UserState {
   readonly shared: ReadonlyMap<string, EpisodeMark>;
   readonly playlists: ReadonlyMap<string, PlaylistState>;
   readonly privacy: PrivacyState;
+  /** gpodder download / delete / new marks by item. */
+  readonly marks: ReadonlyMap<string, EpisodeMarks>;
+  /** gpodder devices by id. */
+  readonly devices: ReadonlyMap<string, DeviceState>;
 }
 
 /** The state of a user who has no events yet. */
@@ -70,7 +95,14 @@ export const EMPTY_STATE: UserState = Object.freeze({
   shared: new Map(),
   playlists: new Map(),
   privacy: { feeds: new Map(), items: new Map() },
+  marks: new Map(),
+  devices: new Map(),
 });
+
+/** The server's time of an event in ms (`ts` for events stored before `recorded_at`). */
+function recordedMsOf(e: StoredEvent): number {
+  return Date.parse(e.recorded_at ?? e.ts);
+}
 
 /** Milliseconds of an RFC 3339 string (the domain compares times as numbers). */
 export function ms(ts: string): number {
@@ -98,7 +130,7 @@ export function isInPlaylist(item: PlaylistItemState): boolean {
   return item.removed_at === undefined || ms(item.added_at) > ms(item.removed_at);
 }
 
-type MapName = "subscriptions" | "plays" | "saved" | "shared" | "playlists";
+type MapName = "subscriptions" | "plays" | "saved" | "shared" | "playlists" | "marks" | "devices";
 type Draft = {
   seq: number;
   subscriptions: Map<string, SubscriptionState>;
@@ -106,6 +138,8 @@ type Draft = {
   saved: Map<string, EpisodeMark>;
   shared: Map<string, EpisodeMark>;
   playlists: Map<string, PlaylistState>;
+  marks: Map<string, EpisodeMarks>;
+  devices: Map<string, DeviceState>;
   privacy: {
     user?: PrivacyLevel;
     feeds: Map<string, PrivacyLevel>;
@@ -123,6 +157,9 @@ function draftOf(s: UserState): Draft {
     saved: s.saved as Map<string, EpisodeMark>,
     shared: s.shared as Map<string, EpisodeMark>,
     playlists: s.playlists as Map<string, PlaylistState>,
+    // States read from checkpoints written before these existed lack them.
+    marks: (s.marks ?? new Map()) as Map<string, EpisodeMarks>,
+    devices: (s.devices ?? new Map()) as Map<string, DeviceState>,
     privacy: s.privacy as Draft["privacy"],
     copied: new Set(),
   };
@@ -230,6 +267,7 @@ function apply(d: Draft, e: StoredEvent): void {
         subscribed_at: e.data.subscribed_at,
         unsubscribed_at: prev?.unsubscribed_at,
         device: e.device ?? prev?.device,
+        changed_at: recordedMsOf(e),
       });
       return;
     }
@@ -241,6 +279,7 @@ function apply(d: Draft, e: StoredEvent): void {
         subscribed_at: e.data.subscribed_at ?? prev?.subscribed_at ?? e.data.unsubscribed_at,
         unsubscribed_at: e.data.unsubscribed_at,
         device: e.device ?? prev?.device,
+        changed_at: recordedMsOf(e),
       });
       return;
     }
@@ -253,13 +292,21 @@ function apply(d: Draft, e: StoredEvent): void {
         played: e.data.played,
         duration: e.data.duration ?? prev?.duration,
         updated_at: e.ts,
+        started: e.data.started,
+        device: e.device,
       });
       return;
     }
     case "position_updated": {
       const prev = d.plays.get(e.item!);
       if (prev) {
-        w(d, "plays").set(e.item!, { ...prev, position: e.data.position, updated_at: e.ts });
+        w(d, "plays").set(e.item!, {
+          ...prev,
+          position: e.data.position,
+          updated_at: e.ts,
+          started: undefined,
+          device: e.device,
+        });
       }
       return;
     }
@@ -294,6 +341,28 @@ function apply(d: Draft, e: StoredEvent): void {
     case "events_removed":
       applyRemoval(d, scopeOfRemoval(e));
       return;
+    case "episode_action": {
+      const prev = d.marks.get(e.item!);
+      w(d, "marks").set(e.item!, {
+        ...(prev ?? { feed: e.feed!, item: e.item! }),
+        [e.data.action]: e.ts,
+      });
+      // "New" resets the played flag of a listen older than it.
+      const play = d.plays.get(e.item!);
+      if (e.data.action === "new" && play && ms(e.ts) > ms(play.updated_at) && play.played) {
+        w(d, "plays").set(e.item!, { ...play, played: false, updated_at: e.ts, device: e.device });
+      }
+      return;
+    }
+    case "device_updated": {
+      const prev = d.devices.get(e.data.device_id);
+      w(d, "devices").set(e.data.device_id, {
+        id: e.data.device_id,
+        caption: e.data.caption ?? prev?.caption ?? e.data.device_id,
+        type: e.data.type ?? prev?.type ?? "other",
+      });
+      return;
+    }
     default: {
       const never: never = e;
       throw new Error(`unknown event ${(never as { type: string }).type}`);

@@ -7,7 +7,9 @@
  */
 import type { PrivacyLevel } from "../domain/events.ts";
 import type {
+  DeviceState,
   EpisodeMark,
+  EpisodeMarks,
   PlaylistItemState,
   PlaylistState,
   PlayState,
@@ -42,6 +44,9 @@ interface StateJson {
     feeds: [string, PrivacyLevel][];
     items: [string, { feed?: string; privacy: PrivacyLevel }][];
   };
+  /** Absent in checkpoints written before gpodder support. */
+  marks?: EpisodeMarks[];
+  devices?: DeviceState[];
 }
 
 /** Bytes per part: under KV's 64 KiB value limit with room for the encoding. */
@@ -63,6 +68,8 @@ export function stateToJson(state: UserState): string {
       feeds: [...state.privacy.feeds],
       items: [...state.privacy.items],
     },
+    marks: [...state.marks.values()],
+    devices: [...state.devices.values()],
   };
   return JSON.stringify(json);
 }
@@ -84,6 +91,8 @@ export function stateFromJson(text: string): UserState {
       feeds: new Map(j.privacy.feeds),
       items: new Map(j.privacy.items),
     },
+    marks: new Map((j.marks ?? []).map((m) => [m.item, m])),
+    devices: new Map((j.devices ?? []).map((d) => [d.id, d])),
   };
 }
 

@@ -62,7 +62,7 @@ const RESERVED_MUTATIONS = 8;
  * it can cause (a play: the play, its old and new time index; a reorder: every item).
  */
 function costOf(e: StoredEvent, size: number) {
-  const touched = e.type === "playlist_reordered" ? e.data.order.length + 1 : 3;
+  const touched = e.type === "playlist_reordered" ? e.data.order.length + 1 : 5;
   return { mutations: 1 + touched, bytes: size * 3 + touched * 400, keyBytes: (1 + touched) * 120 };
 }
 

@@ -46,6 +46,32 @@ export const playByTimeAfter = (
   start: ["play_by_time", userId, invertedTime, itemHash, ""],
   end: ["play_by_time", userId, Infinity],
 });
+/** Subscriptions by the server time of their last change (gpodder `since`, delta reads). */
+export const subByTimeKey = (userId: string, changedMs: number, feedHash: string): Key => [
+  "sub_by_time",
+  userId,
+  changedMs,
+  feedHash,
+];
+export const subByTimePrefix = (userId: string): Key => ["sub_by_time", userId];
+/** The episode-action log (gpodder `since`): one entry per play or episode action event. */
+export const actionLogKey = (userId: string, recordedMs: number, seq: number): Key => [
+  "gp_log",
+  userId,
+  recordedMs,
+  seq,
+];
+export const actionLogPrefix = (userId: string): Key => ["gp_log", userId];
+/** A gpodder device of a user (read model of `device_updated`). */
+export const deviceKey = (userId: string, deviceId: string): Key => ["gp_dev", userId, deviceId];
+export const devicePrefix = (userId: string): Key => ["gp_dev", userId];
+/** When a device last talked to the server (system data, moved at most once a minute). */
+export const deviceSeenKey = (userId: string, deviceId: string): Key => [
+  "gp_seen",
+  userId,
+  deviceId,
+];
+export const deviceSeenPrefix = (userId: string): Key => ["gp_seen", userId];
 export const savedKey = (userId: string, itemHash: string): Key => ["saved", userId, itemHash];
 export const savedPrefix = (userId: string): Key => ["saved", userId];
 export const playlistKey = (userId: string, playlistId: string): Key => ["pl", userId, playlistId];
@@ -307,6 +333,13 @@ export function userDataPrefixes(userId: string): Key[] {
     userTokenByUserPrefix(userId),
     appPasswordPrefix(userId),
     sessionByUserPrefix(userId),
+    subByTimePrefix(userId),
+    actionLogPrefix(userId),
+    devicePrefix(userId),
+    deviceSeenPrefix(userId),
+    ["gp_session_by_user", userId],
+    ["gp_settings", userId],
+    ["gp_sync", userId],
     tracePrefix(userId),
     publicPersonPrefix(userId),
     timelineByUserPrefix(userId),

@@ -14,6 +14,7 @@ import type {
 } from "../domain/state.ts";
 import { feedHash, itemHash } from "./hash.ts";
 import * as keys from "./keys.ts";
+import { activityMutations } from "./activity_models.ts";
 
 export interface SubscriptionView {
   rss_source_feed: string;
@@ -159,6 +160,10 @@ function touchedBy(
         break;
       case "shared":
       case "events_removed": // its read models are cleared by the erasure (src/lifecycle)
+      case "device_updated": // activity_models.ts
+        break;
+      case "episode_action":
+        if (e.data.action === "new") t.plays.add(e.item!); // may reset the played flag
         break;
       default: {
         const id = e.data.playlist_id;
@@ -188,6 +193,7 @@ export async function readModelMutations(
   const set = (key: Deno.KvKey, value: unknown) => out.push({ type: "set", key, value });
   const del = (key: Deno.KvKey) => out.push({ type: "delete", key });
   const t = touchedBy(events);
+  out.push(...await activityMutations(userId, before, after, events));
   // An erasure later in the same batch may have removed what an earlier event touched.
   for (const feed of t.subs) {
     const key = keys.subKey(userId, await feedHash(feed));

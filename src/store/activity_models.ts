@@ -1,0 +1,90 @@
+/**
+ * The read models that follow activity over server time, written in the append commit
+ * beside the others: the episode-action log (`["gp_log", user, recordedMs, seq]`, what
+ * gpodder's `since` reads), subscriptions by the time of their last change
+ * (`["sub_by_time", …]`) and gpodder devices.
+ */
+import type { EpisodeActionKind, StoredEvent } from "../domain/events.ts";
+import type { UserState } from "../domain/state.ts";
+import { feedHash } from "./hash.ts";
+import * as keys from "./keys.ts";
+
+/** One entry of the episode-action log, in domain terms. */
+export interface ActionLogEntry {
+  readonly feed: string;
+  readonly item: string;
+  readonly action: "play" | EpisodeActionKind;
+  /** When it happened, as the client says (RFC 3339 UTC). */
+  readonly ts: string;
+  readonly device?: string;
+  readonly started?: number;
+  readonly position?: number;
+  readonly total?: number;
+}
+
+function recordedMs(e: StoredEvent): number {
+  return Date.parse(e.recorded_at ?? e.ts);
+}
+
+/** The log entry an event makes, or null. */
+export function actionLogEntry(e: StoredEvent, after: UserState): ActionLogEntry | null {
+  const device = e.device?.id;
+  const base = { feed: e.feed!, item: e.item!, ts: e.ts, ...(device ? { device } : {}) };
+  switch (e.type) {
+    case "played": {
+      const total = e.data.duration ?? after.plays.get(e.item!)?.duration;
+      return {
+        ...base,
+        action: "play",
+        position: e.data.position,
+        ...(e.data.started === undefined ? {} : { started: e.data.started }),
+        ...(total === undefined ? {} : { total }),
+      };
+    }
+    case "position_updated": {
+      const total = after.plays.get(e.item!)?.duration;
+      return { ...base, action: "play", position: e.data.position, ...(total ? { total } : {}) };
+    }
+    case "episode_action":
+      return { ...base, action: e.data.action };
+    default:
+      return null;
+  }
+}
+
+/** The mutations of these read models for a batch of events. */
+export async function activityMutations(
+  userId: string,
+  before: UserState,
+  after: UserState,
+  events: readonly StoredEvent[],
+): Promise<Deno.KvMutation[]> {
+  const out: Deno.KvMutation[] = [];
+  const subs = new Set<string>();
+  const devices = new Set<string>();
+  for (const e of events) {
+    const entry = actionLogEntry(e, after);
+    if (entry) {
+      out.push({ type: "set", key: keys.actionLogKey(userId, recordedMs(e), e.seq), value: entry });
+    }
+    if (e.type === "subscribed" || e.type === "unsubscribed") subs.add(e.feed!);
+    if (e.type === "device_updated") devices.add(e.data.device_id);
+  }
+  for (const feed of subs) {
+    const h = await feedHash(feed);
+    const old = before.subscriptions.get(feed)?.changed_at;
+    const now = after.subscriptions.get(feed)?.changed_at;
+    if (old !== undefined && old !== now) {
+      out.push({ type: "delete", key: keys.subByTimeKey(userId, old, h) });
+    }
+    if (now !== undefined) {
+      out.push({ type: "set", key: keys.subByTimeKey(userId, now, h), value: feed });
+    }
+  }
+  for (const id of devices) {
+    const d = after.devices.get(id);
+    const key = keys.deviceKey(userId, id);
+    out.push(d ? { type: "set", key, value: d } : { type: "delete", key });
+  }
+  return out;
+}
