@@ -8,6 +8,7 @@ import { errorResponse, HttpError } from "./errors.ts";
 import { apiV1Routes } from "./api_v1/mod.ts";
 import { opsRoutes } from "./ops.ts";
 import { publicRoutes } from "./public.ts";
+import { gpodderRoutes } from "./gpodder/mod.ts";
 import { limitPerIp } from "./rate_limit.ts";
 import { isPlayHostRequest, playRoutes, redactPlayHostPath } from "./play.ts";
 import { rssRoutes } from "./rss.ts";
@@ -86,6 +87,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       "/apps/*",
       "/app-passwords",
       "/app-passwords/*",
+      "/devices",
+      "/devices/*",
+      "/login/*",
       "/rss/*",
       "/play/*",
     ]
@@ -103,6 +107,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Before /api/v1, whose middleware asks for a JWT; the gateway before the pages.
   app.route("/", rssRoutes(deps));
   app.route("/", playRoutes(deps));
+  app.route("/", gpodderRoutes(deps));
   app.route("/", webRoutes(deps));
   app.route("/api/v1/public", publicRoutes(deps));
   app.route("/api/v1", apiV1Routes(deps));

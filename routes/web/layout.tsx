@@ -49,6 +49,7 @@ export function Layout(props: { title: string; nav?: NavUser | null; children?: 
                 <a href="/apps">Apps</a>
                 <a href="/users/tokens">Tokens</a>
                 <a href="/app-passwords">App passwords</a>
+                <a href="/devices">Devices</a>
                 <form method="post" action="/users/log_out">
                   <input type="hidden" name="csrf" value={props.nav.csrf} />
                   <button type="submit" class="link">Log out {props.nav.username}</button>

@@ -4,6 +4,8 @@ import type { AppDeps } from "../../src/services.ts";
 import type { AppEnv } from "../context.ts";
 import { appsPageRoutes } from "./apps.tsx";
 import { appPasswordPageRoutes } from "./app_passwords.tsx";
+import { devicesPageRoutes } from "./devices.tsx";
+import { loginFlowRoutes } from "./login_flow.tsx";
 import { authorizeRoutes } from "./authorize.tsx";
 import { tokensPageRoutes } from "./tokens.tsx";
 import { userRoutes } from "./users.tsx";
@@ -20,5 +22,7 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
   app.route("/", appsPageRoutes(deps));
   app.route("/", tokensPageRoutes(deps));
   app.route("/", appPasswordPageRoutes(deps));
+  app.route("/", devicesPageRoutes(deps));
+  app.route("/", loginFlowRoutes(deps));
   return app;
 }

@@ -100,6 +100,9 @@ export type UpdateDevice = CommandOf<
   { id: string; caption?: string; type?: DeviceType }
 >;
 
+/** Forgets a gpodder device. */
+export type RemoveDevice = CommandOf<"RemoveDevice", { id: string }>;
+
 /** Erases the listening history of everything, a feed, or an episode (SPEC §7.3). */
 export type RemoveHistory = CommandOf<"RemoveHistory", { feed?: string; item?: string }>;
 
@@ -121,6 +124,7 @@ export type Command =
   | RecordEpisodeActions
   | MarkEpisode
   | UpdateDevice
+  | RemoveDevice
   | PlaylistCommand;
 
 export type CreatePlaylist = CommandOf<

@@ -176,6 +176,7 @@ export function decide(state: UserState, command: Command): readonly UserEvent[]
     case "RecordEpisodeActions":
     case "MarkEpisode":
     case "UpdateDevice":
+    case "RemoveDevice":
       return decideGpodder(state, command);
     case "SubscribeMany":
       return decideAll(

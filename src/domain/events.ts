@@ -91,6 +91,9 @@ export type DeviceUpdated = EventOf<
   { device_id: string; caption?: string; type?: DeviceType }
 >;
 
+/** A gpodder device was forgotten (it comes back if it syncs again). */
+export type DeviceRemoved = EventOf<"device_removed", { device_id: string }>;
+
 /** Any event a user's stream may hold. */
 export type UserEvent =
   | Subscribed
@@ -109,7 +112,8 @@ export type UserEvent =
   | PlaylistReordered
   | EventsRemoved
   | EpisodeActed
-  | DeviceUpdated;
+  | DeviceUpdated
+  | DeviceRemoved;
 
 export type EventType = UserEvent["type"];
 
@@ -141,4 +145,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   "events_removed",
   "episode_action",
   "device_updated",
+  "device_removed",
 ];

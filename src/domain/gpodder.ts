@@ -10,6 +10,7 @@ import type {
   EpisodeActionInput,
   MarkEpisode,
   RecordEpisodeActions,
+  RemoveDevice,
   ReplaceSubscriptions,
   UpdateDevice,
 } from "./commands.ts";
@@ -27,7 +28,8 @@ export type GpodderCommand =
   | ReplaceSubscriptions
   | RecordEpisodeActions
   | MarkEpisode
-  | UpdateDevice;
+  | UpdateDevice
+  | RemoveDevice;
 
 function enclosureOf(item: string): string | undefined {
   try {
@@ -84,12 +86,23 @@ function commandOf(a: EpisodeActionInput, item: string, meta: CommandMeta): Comm
   };
 }
 
+/** Creates the devices the batch names that the user does not have yet. */
+function newDevices(state: UserState, ids: Iterable<string>, meta: CommandMeta): Command[] {
+  const out: Command[] = [];
+  for (const id of new Set(ids)) {
+    if (!state.devices.has(id)) out.push({ type: "UpdateDevice", data: { id }, meta });
+  }
+  return out;
+}
+
 /** Decides a gpodder command. */
 export function decideGpodder(state: UserState, command: GpodderCommand): readonly UserEvent[] {
   const { meta } = command;
+  const pathDevice = meta.device ? [meta.device.id] : [];
   switch (command.type) {
     case "ChangeSubscriptions": {
       const commands: Command[] = [
+        ...newDevices(state, pathDevice, meta),
         ...command.data.add.map((feed): Command => ({ type: "Subscribe", data: { feed }, meta })),
         ...command.data.remove
           .filter((feed) => isActive(state.subscriptions.get(feed)))
@@ -100,6 +113,7 @@ export function decideGpodder(state: UserState, command: GpodderCommand): readon
     case "ReplaceSubscriptions": {
       const wanted = new Set(command.data.feeds);
       const commands: Command[] = [
+        ...newDevices(state, pathDevice, meta),
         ...command.data.feeds.map((feed): Command => ({ type: "Subscribe", data: { feed }, meta })),
         ...[...state.subscriptions.values()]
           .filter((s) => isActive(s) && !wanted.has(s.feed))
@@ -109,12 +123,13 @@ export function decideGpodder(state: UserState, command: GpodderCommand): readon
     }
     case "RecordEpisodeActions": {
       const known = episodesByUrl(state);
+      const devices = command.data.actions.flatMap((a) => a.device ? [a.device.id] : []);
       const commands = command.data.actions.map((a) => {
         const item = itemOfAction(a, known);
         known.set(`${a.feed}\n${a.enclosureUrl}`, item);
         return commandOf(a, item, meta);
       });
-      return decideAll(state, commands).events;
+      return decideAll(state, [...newDevices(state, devices, meta), ...commands]).events;
     }
     case "MarkEpisode": {
       const { feed, item, action, at } = command.data;
@@ -128,6 +143,15 @@ export function decideGpodder(state: UserState, command: GpodderCommand): readon
         feed,
         item,
         data: { action },
+      }];
+    }
+    case "RemoveDevice": {
+      if (!state.devices.has(command.data.id)) return [];
+      return [{
+        type: "device_removed",
+        id: `${meta.idPrefix}-000`,
+        ts: meta.now,
+        data: { device_id: command.data.id },
       }];
     }
     case "UpdateDevice": {

@@ -354,6 +354,9 @@ function apply(d: Draft, e: StoredEvent): void {
       }
       return;
     }
+    case "device_removed":
+      w(d, "devices").delete(e.data.device_id);
+      return;
     case "device_updated": {
       const prev = d.devices.get(e.data.device_id);
       w(d, "devices").set(e.data.device_id, {

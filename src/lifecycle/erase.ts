@@ -200,9 +200,19 @@ export async function eraseAccount(
   for await (const e of kv.list({ prefix: keys.sessionByUserPrefix(userId) })) {
     await kv.delete(keys.sessionKey(e.key[2] as string));
   }
+  for await (const e of kv.list({ prefix: keys.gpSessionByUserPrefix(userId) })) {
+    await kv.delete(keys.gpSessionKey(e.key[2] as string));
+  }
   for await (const e of kv.list({ prefix: keys.dueByUserPrefix(userId) })) {
     await kv.delete(keys.dueKey(e.key[2] as number, userId));
   }
+  // Login flows approved but not yet polled (they live 20 minutes at most).
+  await deleteAll(
+    kv,
+    { prefix: keys.loginFlowPrefix() },
+    (e) =>
+      (e.value as { approved?: { login_name?: string } }).approved?.login_name !== marker.username,
+  );
   await deleteAll(
     kv,
     { prefix: keys.gatewayPlayPrefix() },

@@ -37,6 +37,7 @@ export interface PopRecord {
   readonly likes: number;
   readonly likes_previous: number;
   readonly subscriptions: number;
+  readonly subscriptions_previous?: number;
   readonly shares: number;
   /** Up to 10 public users, newest public play first, within the current period. */
   readonly plays_people: readonly string[];
@@ -138,6 +139,7 @@ async function recompute(
     likes: cur.save,
     likes_previous: prev.save,
     subscriptions: cur.subscribe,
+    subscriptions_previous: prev.subscribe,
     shares: cur.share,
     plays_people: people,
     rolled_at: at,

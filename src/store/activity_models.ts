@@ -68,7 +68,7 @@ export async function activityMutations(
       out.push({ type: "set", key: keys.actionLogKey(userId, recordedMs(e), e.seq), value: entry });
     }
     if (e.type === "subscribed" || e.type === "unsubscribed") subs.add(e.feed!);
-    if (e.type === "device_updated") devices.add(e.data.device_id);
+    if (e.type === "device_updated" || e.type === "device_removed") devices.add(e.data.device_id);
   }
   for (const feed of subs) {
     const h = await feedHash(feed);

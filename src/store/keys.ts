@@ -346,3 +346,25 @@ export function userDataPrefixes(userId: string): Key[] {
     userKey(userId),
   ];
 }
+
+// gpodder API (SPEC §9): sessions, settings, sync groups (system data of the user).
+/** A gpodder `sessionid` cookie's session, by the token's hash. */
+export const gpSessionKey = (tokenHash: string): Key => ["gp_session", tokenHash];
+export const gpSessionByUserKey = (userId: string, tokenHash: string): Key => [
+  "gp_session_by_user",
+  userId,
+  tokenHash,
+];
+export const gpSessionByUserPrefix = (userId: string): Key => ["gp_session_by_user", userId];
+/** gpodder settings of one scope (`account`, a device, a podcast, an episode). */
+export const gpSettingsKey = (userId: string, scope: string, target: string): Key => [
+  "gp_settings",
+  userId,
+  scope,
+  target,
+];
+/** gpodder sync groups of a user. */
+export const gpSyncKey = (userId: string): Key => ["gp_sync", userId];
+/** Login Flow v2 (Nextcloud mode): a pending log-in by its poll token's hash. */
+export const loginFlowKey = (tokenHash: string): Key => ["login_flow", tokenHash];
+export const loginFlowPrefix = (): Key => ["login_flow"];

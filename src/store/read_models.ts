@@ -161,6 +161,7 @@ function touchedBy(
       case "shared":
       case "events_removed": // its read models are cleared by the erasure (src/lifecycle)
       case "device_updated": // activity_models.ts
+      case "device_removed":
         break;
       case "episode_action":
         if (e.data.action === "new") t.plays.add(e.item!); // may reset the played flag

@@ -1,0 +1,217 @@
+/**
+ * Reads for the gpodder API (SPEC §9) from the read models the append commit keeps:
+ * subscription changes since a server time, the episode-action log since a server time,
+ * devices, favorites. What one API writes the other reads: REST plays are play actions
+ * here, gpodder actions are play statuses there.
+ */
+import { decodeFeedId, decodeItemId } from "../domain/ids.ts";
+import { RETENTION_MS } from "../domain/history.ts";
+import type { ActionLogEntry } from "../store/activity_models.ts";
+import { episodeTitle, feedMetas } from "../store/feed_meta.ts";
+import { feedHash } from "../store/hash.ts";
+import * as keys from "../store/keys.ts";
+import type { PlayView, SavedView, SubscriptionView } from "../store/read_models.ts";
+import { isActiveView } from "../store/queries.ts";
+import type { DeviceState } from "../domain/state.ts";
+import { formatActionTime } from "./format.ts";
+
+/** A gpodder episode action as answered: no key is ever null, play fields only on plays. */
+export interface GpAction {
+  podcast: string;
+  episode: string;
+  guid?: string;
+  action: string;
+  timestamp: string;
+  device?: string;
+  started?: number;
+  position?: number;
+  total?: number;
+}
+
+/** Active subscriptions' feed URLs, oldest subscription first. */
+export async function activeFeedUrls(kv: Deno.Kv, userId: string): Promise<string[]> {
+  const subs: SubscriptionView[] = [];
+  for await (const e of kv.list<SubscriptionView>({ prefix: keys.subPrefix(userId) })) {
+    if (isActiveView(e.value)) subs.push(e.value);
+  }
+  subs.sort((a, b) => Date.parse(a.subscribed_at) - Date.parse(b.subscribed_at));
+  return subs.map((s) => s.feed_url);
+}
+
+/**
+ * The net subscription changes the server received at `sinceMs` or later: feeds now
+ * subscribed in `add`, feeds now unsubscribed in `remove`.
+ */
+export async function subscriptionChanges(
+  kv: Deno.Kv,
+  userId: string,
+  sinceMs: number,
+): Promise<{ add: string[]; remove: string[] }> {
+  const prefix = keys.subByTimePrefix(userId);
+  const feeds: string[] = [];
+  for await (const e of kv.list<string>({ prefix, start: [...prefix, sinceMs] })) {
+    feeds.push(e.value);
+  }
+  const add: string[] = [], remove: string[] = [];
+  for (let i = 0; i < feeds.length; i += 10) {
+    const chunk = feeds.slice(i, i + 10);
+    const hashes = await Promise.all(chunk.map(feedHash));
+    const subs = await kv.getMany<SubscriptionView[]>(hashes.map((h) => keys.subKey(userId, h)));
+    for (const s of subs) {
+      if (!s.value) continue;
+      (isActiveView(s.value) ? add : remove).push(s.value.feed_url);
+    }
+  }
+  return { add, remove };
+}
+
+function guidOf(item: string): { guid?: string; episode: string } {
+  const { guid, enclosureUrl } = decodeItemId(item);
+  // An action sent without a guid is kept under its URL: it has none to give back.
+  return guid === enclosureUrl ? { episode: enclosureUrl } : { guid, episode: enclosureUrl };
+}
+
+/** A log entry in the gpodder shape. */
+export function toGpAction(e: ActionLogEntry): GpAction {
+  const out: GpAction = {
+    podcast: decodeFeedId(e.feed).feedUrl,
+    ...guidOf(e.item),
+    action: e.action,
+    timestamp: formatActionTime(Date.parse(e.ts)),
+  };
+  if (e.device) out.device = e.device;
+  if (e.action === "play") {
+    if (e.started !== undefined) out.started = e.started;
+    out.position = e.position ?? 0;
+    if (e.total !== undefined) out.total = e.total;
+  }
+  return out;
+}
+
+/** What an actions download asks for. */
+export interface ActionQuery {
+  /** Server time (ms); null: everything still known. */
+  readonly sinceMs: number | null;
+  /** Canonical feed id. */
+  readonly feed?: string;
+  readonly device?: string;
+  readonly aggregated?: boolean;
+  /** The server's clock (ms). */
+  readonly now: number;
+}
+
+/**
+ * The episode actions the server received at `sinceMs` or later (inclusive), in order.
+ * Asked from the beginning (or from before what the log keeps, 45 days), the current play
+ * status of every episode the log no longer covers is given as a play action too, so a new
+ * device learns every position.
+ */
+export async function actionsSince(
+  kv: Deno.Kv,
+  userId: string,
+  q: ActionQuery,
+): Promise<GpAction[]> {
+  const prefix = keys.actionLogPrefix(userId);
+  const selector = q.sinceMs === null ? { prefix } : { prefix, start: [...prefix, q.sinceMs] };
+  const entries: ActionLogEntry[] = [];
+  for await (const e of kv.list<ActionLogEntry>(selector, { batchSize: 1000 })) {
+    const a = e.value;
+    if (q.feed !== undefined && a.feed !== q.feed) continue;
+    if (q.device !== undefined && a.device !== q.device) continue;
+    entries.push(a);
+  }
+  const complete = q.sinceMs === null || q.sinceMs < q.now - RETENTION_MS;
+  if (complete && q.device === undefined) {
+    const logged = new Set(entries.filter((e) => e.action === "play").map((e) => e.item));
+    const synthesized: ActionLogEntry[] = [];
+    for await (const e of kv.list<PlayView>({ prefix: keys.playPrefix(userId) })) {
+      const p = e.value;
+      if (logged.has(p.rss_source_item)) continue;
+      if (q.feed !== undefined && p.rss_source_feed !== q.feed) continue;
+      synthesized.push({
+        feed: p.rss_source_feed,
+        item: p.rss_source_item,
+        action: "play",
+        ts: p.updated_at,
+        position: p.position,
+        ...(p.duration === undefined ? {} : { total: p.duration }),
+      });
+    }
+    synthesized.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+    entries.unshift(...synthesized);
+  }
+  let actions = entries.map(toGpAction);
+  if (q.aggregated) {
+    const last = new Map<string, GpAction>();
+    for (const a of actions) {
+      const k = `${a.podcast}\n${a.episode}`;
+      last.delete(k);
+      last.set(k, a);
+    }
+    actions = [...last.values()];
+  }
+  return actions;
+}
+
+/** The user's gpodder devices with their subscription counts (user-wide subscriptions). */
+export async function listDevices(
+  kv: Deno.Kv,
+  userId: string,
+): Promise<{ id: string; caption: string; type: string; subscriptions: number }[]> {
+  const count = (await activeFeedUrls(kv, userId)).length;
+  const out: { id: string; caption: string; type: string; subscriptions: number }[] = [];
+  for await (const e of kv.list<DeviceState>({ prefix: keys.devicePrefix(userId) })) {
+    out.push({
+      id: e.value.id,
+      caption: e.value.caption,
+      type: e.value.type,
+      subscriptions: count,
+    });
+  }
+  return out;
+}
+
+/** When each device last talked to the server (ms), by device id. */
+export async function devicesSeen(kv: Deno.Kv, userId: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for await (const e of kv.list<{ at: number }>({ prefix: keys.deviceSeenPrefix(userId) })) {
+    out.set(e.key[2] as string, e.value.at);
+  }
+  return out;
+}
+
+/** Notes that a device talked to the server now (at most once a minute). */
+export async function touchDevice(
+  kv: Deno.Kv,
+  userId: string,
+  deviceId: string,
+  now: number,
+): Promise<void> {
+  const key = keys.deviceSeenKey(userId, deviceId);
+  const seen = await kv.get<{ at: number }>(key);
+  if (seen.value && now - seen.value.at < 60_000) return;
+  await kv.atomic().check(seen).set(key, { at: now }).commit();
+}
+
+/** Saved episodes in the gpodder "favorites" shape (mygpoclient needs every key). */
+export async function favorites(kv: Deno.Kv, userId: string) {
+  const saved: SavedView[] = [];
+  for await (const e of kv.list<SavedView>({ prefix: keys.savedPrefix(userId) })) {
+    saved.push(e.value);
+  }
+  const metas = await feedMetas(kv, saved.map((s) => s.rss_source_feed));
+  return await Promise.all(saved.map(async (s) => {
+    const meta = metas.get(s.rss_source_feed);
+    const { episode } = guidOf(s.rss_source_item);
+    return {
+      title: (await episodeTitle(meta, s.rss_source_item)) ?? episode,
+      url: episode,
+      podcast_title: meta?.title ?? "",
+      podcast_url: decodeFeedId(s.rss_source_feed).feedUrl,
+      description: "",
+      website: "",
+      released: formatActionTime(Date.parse(s.saved_at)),
+      mygpo_link: "",
+    };
+  }));
+}
