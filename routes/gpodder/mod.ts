@@ -3,7 +3,7 @@
  * every 401 carries the Basic challenge (clients only send credentials after one), and no
  * answer may be cached (AntennaPod keeps an HTTP cache). Mounted at the site root.
  */
-import { Hono } from "hono";
+import { type Context, Hono, type Next } from "hono";
 import type { AppDeps } from "../../src/services.ts";
 import { errorResponse } from "../errors.ts";
 import { limitPerIp } from "../rate_limit.ts";
@@ -12,15 +12,28 @@ import { nextcloudRoutes } from "./nextcloud.ts";
 import { simpleRoutes } from "./simple.ts";
 import { type GpEnv, REALM } from "./_gp.ts";
 
+/** The paths of the gpodder surfaces. */
+const GPODDER_PATHS = [
+  "/api/2/*",
+  "/subscriptions/*",
+  "/toplist/*",
+  "/search.json",
+  "/search.opml",
+  "/search.txt",
+  "/index.php/*",
+];
+
 /** The gpodder.net v2, simple, directory and Nextcloud routes. */
 export function gpodderRoutes(deps: AppDeps): Hono<GpEnv> {
   const app = new Hono<GpEnv>();
-  app.use("*", async (c, next) => {
+  // Mounted at the root: middleware goes on this API's own paths only.
+  const noStore = async (c: Context, next: Next) => {
     await next();
     c.header("Cache-Control", "no-store");
     c.res.headers.delete("Last-Modified");
     c.res.headers.delete("Expires");
-  });
+  };
+  for (const path of GPODDER_PATHS) app.use(path, noStore);
   // Anonymous entry points (directory, Login Flow) are limited per client address; failed
   // Basic log-ins count against the log-in limits.
   const perIp = limitPerIp(deps);
