@@ -10,6 +10,7 @@ import { handleQueueMessage, oneOffJobs, registerJobs } from "./jobs/mod.ts";
 import { type Clock, systemClock } from "./src/clock.ts";
 import { type Config, ConfigError, loadConfig } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
+import { migrateReadModels, rebuildAllReadModels } from "./src/store/read_model_rebuild.ts";
 import { type AppDeps, createServices } from "./src/services.ts";
 
 function fail(message: string, code = 1): never {
@@ -29,8 +30,9 @@ async function openKv(config: Config): Promise<Deno.Kv> {
 
 async function runCommand(deps: AppDeps, command: string, args: string[]): Promise<number> {
   if (command === "rebuild") {
+    const readModels = await rebuildAllReadModels(deps.kv, deps.store);
     const r = await deps.projector.rebuild();
-    console.log(JSON.stringify({ rebuilt: true, ...r }));
+    console.log(JSON.stringify({ rebuilt: true, read_model_users: readModels, ...r }));
     return 0;
   }
   const jobs = oneOffJobs(deps);
@@ -87,6 +89,9 @@ if (command === "job" || command === "rebuild") {
 }
 
 const deps = createServices({ kv, config, clock, logger, feedOptions: { backfill: true } });
+// Stored records of an older shape are rewritten once, before anything reads them.
+const migrated = await migrateReadModels(kv, deps.store);
+if (migrated > 0) logger.info("read models rebuilt", { users: migrated });
 const crons = new AbortController();
 registerJobs(deps, crons.signal);
 if (config.kvQueues) kv.listenQueue((msg) => handleQueueMessage(deps, msg));

@@ -3,7 +3,6 @@ import { type Context, Hono } from "hono";
 import { feedAt, Fields, itemAt } from "../input.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { describePlays, listPlays, listSaved } from "../../src/store/queries.ts";
-import { playView } from "../../src/store/read_models.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
@@ -40,7 +39,7 @@ export function playRoutes(deps: AppDeps): Hono<AppEnv> {
       type: "RecordPlay",
       data: { feed, item, position: position!, played, duration },
     });
-    const [out] = await describePlays(deps.kv, [playView(r.state.plays.get(item)!)]);
+    const [out] = await describePlays(deps.kv, [r.state.plays.get(item)!]);
     return c.json(out);
   });
 
@@ -54,7 +53,7 @@ export function playRoutes(deps: AppDeps): Hono<AppEnv> {
       type: "UpdatePosition",
       data: { item, position: position! },
     });
-    const [out] = await describePlays(deps.kv, [playView(r.state.plays.get(item)!)]);
+    const [out] = await describePlays(deps.kv, [r.state.plays.get(item)!]);
     return c.json(out);
   });
 

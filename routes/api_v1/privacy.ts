@@ -8,7 +8,7 @@ import type { AppDeps } from "../../src/services.ts";
 import { feedHash, itemHash } from "../../src/store/hash.ts";
 import * as keys from "../../src/store/keys.ts";
 import { listPrivacy } from "../../src/store/queries.ts";
-import type { PrivacyView } from "../../src/store/read_models.ts";
+import type { PrivacyRecord } from "../../src/store/read_models.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
@@ -44,7 +44,7 @@ async function effective(deps: AppDeps, userId: string, t: Target) {
   const ks: Deno.KvKey[] = [keys.privacyKey(userId, "user", "")];
   if (t.feed) ks.push(keys.privacyKey(userId, "feed", await feedHash(t.feed)));
   if (t.item) ks.push(keys.privacyKey(userId, "item", await itemHash(t.item)));
-  const [user, feed, item] = (await deps.kv.getMany<PrivacyView[]>(ks)).map((e) =>
+  const [user, feed, item] = (await deps.kv.getMany<PrivacyRecord[]>(ks)).map((e) =>
     e.value?.privacy
   );
   return effectivePrivacy({ user, feed, item }, deps.config.defaultPrivacy);

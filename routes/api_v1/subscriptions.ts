@@ -8,7 +8,6 @@ import { decodeXmlBytes } from "../../src/formats/xml_bytes.ts";
 import { isoAt } from "../../src/clock.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { describeSubscriptions, isActiveView, listSubscriptions } from "../../src/store/queries.ts";
-import { subscriptionView } from "../../src/store/read_models.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
@@ -42,7 +41,7 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
     const r = await execute(deps, c, { type: "Subscribe", data: { feed, rss_source_id } });
     const wasActive = isActive(r.before.subscriptions.get(feed));
     const [sub] = await describeSubscriptions(deps.kv, [
-      subscriptionView(r.state.subscriptions.get(feed)!),
+      r.state.subscriptions.get(feed)!,
     ]);
     // 201 only when this request made the subscription; a repeat (or a new source id) is 200.
     return c.json(sub, r.events.length > 0 && !wasActive ? 201 : 200);
@@ -92,7 +91,7 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
     const { feed } = feedAt(c.req.param("feed"), "feed");
     const r = await execute(deps, c, { type: "Unsubscribe", data: { feed } });
     const [sub] = await describeSubscriptions(deps.kv, [
-      subscriptionView(r.state.subscriptions.get(feed)!),
+      r.state.subscriptions.get(feed)!,
     ]);
     return c.json(sub);
   });

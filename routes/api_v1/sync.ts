@@ -4,12 +4,8 @@ import { parseSyncBody } from "./sync_input.ts";
 import type { UserState } from "../../src/domain/state.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { describePlays, describeSubscriptions } from "../../src/store/queries.ts";
-import {
-  playlistItemView,
-  playlistView,
-  playView,
-  subscriptionView,
-} from "../../src/store/read_models.ts";
+import { playlistItemOut, playlistOut } from "../../src/store/queries.ts";
+import { playlistRecord } from "../../src/store/read_models.ts";
 import { orderedItems } from "../../src/domain/playlists.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
@@ -23,12 +19,12 @@ export async function mergedState(deps: AppDeps, state: UserState) {
   return {
     subscriptions: await describeSubscriptions(
       deps.kv,
-      [...state.subscriptions.values()].map(subscriptionView),
+      [...state.subscriptions.values()],
     ),
-    play_statuses: await describePlays(deps.kv, [...state.plays.values()].map(playView)),
+    play_statuses: await describePlays(deps.kv, [...state.plays.values()]),
     playlists: [...state.playlists.values()].map((pl) => ({
-      ...playlistView(pl),
-      items: orderedItems(pl).map(playlistItemView),
+      ...playlistOut(playlistRecord(pl)),
+      items: orderedItems(pl).map(playlistItemOut),
     })),
   };
 }

@@ -10,7 +10,7 @@ import type { ActionLogEntry } from "../store/activity_models.ts";
 import { episodeTitle, feedMetas } from "../store/feed_meta.ts";
 import { feedHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
-import type { PlayView, SavedView, SubscriptionView } from "../store/read_models.ts";
+import type { PlayRecord, SavedRecord, SubscriptionRecord } from "../store/read_models.ts";
 import { isActiveView } from "../store/queries.ts";
 import type { DeviceState } from "../domain/state.ts";
 import { formatActionTime } from "./format.ts";
@@ -30,12 +30,12 @@ export interface GpAction {
 
 /** Active subscriptions' feed URLs, oldest subscription first. */
 export async function activeFeedUrls(kv: Deno.Kv, userId: string): Promise<string[]> {
-  const subs: SubscriptionView[] = [];
-  for await (const e of kv.list<SubscriptionView>({ prefix: keys.subPrefix(userId) })) {
+  const subs: SubscriptionRecord[] = [];
+  for await (const e of kv.list<SubscriptionRecord>({ prefix: keys.subPrefix(userId) })) {
     if (isActiveView(e.value)) subs.push(e.value);
   }
   subs.sort((a, b) => Date.parse(a.subscribed_at) - Date.parse(b.subscribed_at));
-  return subs.map((s) => s.feed_url);
+  return subs.map((s) => decodeFeedId(s.feed).feedUrl);
 }
 
 /**
@@ -56,10 +56,12 @@ export async function subscriptionChanges(
   for (let i = 0; i < feeds.length; i += 10) {
     const chunk = feeds.slice(i, i + 10);
     const hashes = await Promise.all(chunk.map(feedHash));
-    const subs = await kv.getMany<SubscriptionView[]>(hashes.map((h) => keys.subKey(userId, h)));
+    const subs = await kv.getMany<SubscriptionRecord[]>(
+      hashes.map((h) => keys.subKey(userId, h)),
+    );
     for (const s of subs) {
       if (!s.value) continue;
-      (isActiveView(s.value) ? add : remove).push(s.value.feed_url);
+      (isActiveView(s.value) ? add : remove).push(decodeFeedId(s.value.feed).feedUrl);
     }
   }
   return { add, remove };
@@ -124,17 +126,19 @@ export async function actionsSince(
   if (complete && q.device === undefined) {
     const logged = new Set(entries.filter((e) => e.action === "play").map((e) => e.item));
     const synthesized: ActionLogEntry[] = [];
-    for await (const e of kv.list<PlayView>({ prefix: keys.playPrefix(userId) })) {
+    for await (const e of kv.list<PlayRecord>({ prefix: keys.playPrefix(userId) })) {
       const p = e.value;
-      if (logged.has(p.rss_source_item)) continue;
-      if (q.feed !== undefined && p.rss_source_feed !== q.feed) continue;
+      if (logged.has(p.item)) continue;
+      if (q.feed !== undefined && p.feed !== q.feed) continue;
       synthesized.push({
-        feed: p.rss_source_feed,
-        item: p.rss_source_item,
+        feed: p.feed,
+        item: p.item,
         action: "play",
         ts: p.updated_at,
         position: p.position,
+        ...(p.started === undefined ? {} : { started: p.started }),
         ...(p.duration === undefined ? {} : { total: p.duration }),
+        ...(p.device ? { device: p.device.id } : {}),
       });
     }
     synthesized.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
@@ -195,22 +199,22 @@ export async function touchDevice(
 
 /** Saved episodes in the gpodder "favorites" shape (mygpoclient needs every key). */
 export async function favorites(kv: Deno.Kv, userId: string) {
-  const saved: SavedView[] = [];
-  for await (const e of kv.list<SavedView>({ prefix: keys.savedPrefix(userId) })) {
+  const saved: SavedRecord[] = [];
+  for await (const e of kv.list<SavedRecord>({ prefix: keys.savedPrefix(userId) })) {
     saved.push(e.value);
   }
-  const metas = await feedMetas(kv, saved.map((s) => s.rss_source_feed));
+  const metas = await feedMetas(kv, saved.map((s) => s.feed));
   return await Promise.all(saved.map(async (s) => {
-    const meta = metas.get(s.rss_source_feed);
-    const { episode } = guidOf(s.rss_source_item);
+    const meta = metas.get(s.feed);
+    const { episode } = guidOf(s.item);
     return {
-      title: (await episodeTitle(meta, s.rss_source_item)) ?? episode,
+      title: (await episodeTitle(meta, s.item)) ?? episode,
       url: episode,
       podcast_title: meta?.title ?? "",
-      podcast_url: decodeFeedId(s.rss_source_feed).feedUrl,
+      podcast_url: decodeFeedId(s.feed).feedUrl,
       description: "",
       website: "",
-      released: formatActionTime(Date.parse(s.saved_at)),
+      released: formatActionTime(Date.parse(s.at)),
       mygpo_link: "",
     };
   }));

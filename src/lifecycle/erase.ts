@@ -19,7 +19,7 @@ import { checkpointHead, readCheckpoint, writeCheckpoint } from "../store/checkp
 import type { ErasureMarker, EventStore } from "../store/event_store.ts";
 import { itemHash, shortHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
-import type { PlayView, SavedView, SubscriptionView } from "../store/read_models.ts";
+import type { PlayRecord, SavedRecord, SubscriptionRecord } from "../store/read_models.ts";
 
 /** What erasure needs. */
 export interface EraseDeps {
@@ -117,22 +117,22 @@ async function dropReadModels(
   state: UserState,
 ): Promise<void> {
   const doomed: { entry: Deno.KvEntry<unknown>; also?: Deno.KvKey }[] = [];
-  for await (const e of kv.list<PlayView>({ prefix: keys.playPrefix(userId) })) {
+  for await (const e of kv.list<PlayRecord>({ prefix: keys.playPrefix(userId) })) {
     const p = e.value;
-    if (!episodeIn(scope, p.rss_source_feed, p.rss_source_item)) continue;
-    if (state.plays.has(p.rss_source_item)) continue;
-    const h = await itemHash(p.rss_source_item);
+    if (!episodeIn(scope, p.feed, p.item)) continue;
+    if (state.plays.has(p.item)) continue;
+    const h = await itemHash(p.item);
     doomed.push({ entry: e, also: keys.playByTimeKey(userId, Date.parse(p.updated_at), h) });
   }
-  for await (const e of kv.list<SavedView>({ prefix: keys.savedPrefix(userId) })) {
+  for await (const e of kv.list<SavedRecord>({ prefix: keys.savedPrefix(userId) })) {
     const s = e.value;
-    if (!episodeIn(scope, s.rss_source_feed, s.rss_source_item)) continue;
-    if (!state.saved.has(s.rss_source_item)) doomed.push({ entry: e });
+    if (!episodeIn(scope, s.feed, s.item)) continue;
+    if (!state.saved.has(s.item)) doomed.push({ entry: e });
   }
   if (scope.scope !== "item") {
     // Unsubscribed feeds in scope are history too; a current subscription stays.
-    for await (const e of kv.list<SubscriptionView>({ prefix: keys.subPrefix(userId) })) {
-      const feed = e.value.rss_source_feed;
+    for await (const e of kv.list<SubscriptionRecord>({ prefix: keys.subPrefix(userId) })) {
+      const feed = e.value.feed;
       if (scope.scope === "feed" && feed !== scope.feed) continue;
       if (!state.subscriptions.has(feed)) doomed.push({ entry: e });
     }

@@ -18,7 +18,11 @@ import type { ProjectionRunner } from "../projections/runner.ts";
 import { checkpointHead, readCheckpoint, writeCheckpoint } from "../store/checkpoints.ts";
 import type { EventStore } from "../store/event_store.ts";
 import * as keys from "../store/keys.ts";
-import type { PlaylistItemView, PlaylistView, SubscriptionView } from "../store/read_models.ts";
+import type {
+  PlaylistItemRecord,
+  PlaylistRecord,
+  SubscriptionRecord,
+} from "../store/read_models.ts";
 
 /** What the jobs need. */
 export interface RetentionDeps {
@@ -158,16 +162,16 @@ export async function cleanupUser(
 async function pruneReadModels(kv: Deno.Kv, userId: string, cutoff: number): Promise<void> {
   const old = (at: string | undefined | null) => at != null && Date.parse(at) < cutoff;
   const doomed: Deno.KvEntry<unknown>[] = [];
-  for await (const e of kv.list<SubscriptionView>({ prefix: keys.subPrefix(userId) })) {
+  for await (const e of kv.list<SubscriptionRecord>({ prefix: keys.subPrefix(userId) })) {
     const s = e.value;
     const inactive = s.unsubscribed_at !== undefined &&
       Date.parse(s.unsubscribed_at) >= Date.parse(s.subscribed_at);
     if (inactive && old(s.unsubscribed_at)) doomed.push(e);
   }
-  for await (const e of kv.list<PlaylistView>({ prefix: keys.playlistPrefix(userId) })) {
+  for await (const e of kv.list<PlaylistRecord>({ prefix: keys.playlistPrefix(userId) })) {
     if (!old(e.value.deleted_at)) {
       const prefix = keys.playlistItemPrefix(userId, e.value.id);
-      for await (const it of kv.list<PlaylistItemView>({ prefix })) {
+      for await (const it of kv.list<PlaylistItemRecord>({ prefix })) {
         const v = it.value;
         const removed = v.removed_at !== undefined &&
           Date.parse(v.removed_at) >= Date.parse(v.added_at);

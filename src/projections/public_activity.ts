@@ -22,7 +22,7 @@ import type { PrivacyLevel, StoredEvent } from "../domain/events.ts";
 import { type PrivacyOverrides, visibilityOf } from "../domain/privacy.ts";
 import { feedHash, itemHash, shortHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
-import type { PrivacyView } from "../store/read_models.ts";
+import type { PrivacyRecord } from "../store/read_models.ts";
 import type { ForgetScope, GlobalProjection, PlanStep } from "./projection.ts";
 
 /** A user's record of one public-activity trace. */
@@ -372,9 +372,9 @@ async function loadOverrides(
   feeds: Map<string, string>,
   items: Map<string, string>,
 ): Promise<PrivacyOverrides> {
-  const views: PrivacyView[] = [];
+  const views: PrivacyRecord[] = [];
   if (all) {
-    for await (const e of kv.list<PrivacyView>({ prefix: keys.privacyPrefix(userId) })) {
+    for await (const e of kv.list<PrivacyRecord>({ prefix: keys.privacyPrefix(userId) })) {
       views.push(e.value);
     }
   } else {
@@ -383,7 +383,7 @@ async function loadOverrides(
       ...[...feeds.values()].map((h) => keys.privacyKey(userId, "feed", h)),
       ...[...items.values()].map((h) => keys.privacyKey(userId, "item", h)),
     ];
-    for (const e of await getAll<PrivacyView>(kv, wanted)) if (e.value) views.push(e.value);
+    for (const e of await getAll<PrivacyRecord>(kv, wanted)) if (e.value) views.push(e.value);
   }
   const overrides = {
     user: undefined as PrivacyLevel | undefined,
@@ -392,10 +392,9 @@ async function loadOverrides(
   };
   for (const v of views) {
     if (v.scope === "user") overrides.user = v.privacy;
-    else if (v.scope === "feed" && v.rss_source_feed) {
-      overrides.feeds.set(v.rss_source_feed, v.privacy);
-    } else if (v.scope === "item" && v.rss_source_item) {
-      overrides.items.set(v.rss_source_item, { privacy: v.privacy });
+    else if (v.scope === "feed" && v.feed) overrides.feeds.set(v.feed, v.privacy);
+    else if (v.scope === "item" && v.item) {
+      overrides.items.set(v.item, { privacy: v.privacy });
     }
   }
   return overrides;

@@ -6,7 +6,11 @@
  */
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
-import type { PlaylistItemView, PlaylistView, SubscriptionView } from "../store/read_models.ts";
+import type {
+  PlaylistItemRecord,
+  PlaylistRecord,
+  SubscriptionRecord,
+} from "../store/read_models.ts";
 import { feedHash, itemHash, secretHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
 import { isActiveView } from "../store/queries.ts";
@@ -52,19 +56,19 @@ export async function mayPlay(
   feed: string,
   item: string,
 ): Promise<boolean> {
-  const sub = await kv.get<SubscriptionView>(keys.subKey(userId, await feedHash(feed)));
+  const sub = await kv.get<SubscriptionRecord>(keys.subKey(userId, await feedHash(feed)));
   if (sub.value && isActiveView(sub.value)) return true;
   const lists: string[] = [];
   const prefix = keys.playlistPrefix(userId);
-  for await (const e of kv.list<PlaylistView>({ prefix }, { limit: PLAYLISTS_MAX })) {
+  for await (const e of kv.list<PlaylistRecord>({ prefix }, { limit: PLAYLISTS_MAX })) {
     if (!e.value.deleted_at) lists.push(e.value.id);
   }
   const hash = await itemHash(item);
   for (let i = 0; i < lists.length; i += 10) {
     const chunk = lists.slice(i, i + 10).map((id) => keys.playlistItemKey(userId, id, hash));
-    for (const e of await kv.getMany<PlaylistItemView[]>(chunk)) {
+    for (const e of await kv.getMany<PlaylistItemRecord[]>(chunk)) {
       const it = e.value;
-      if (!it || (it.rss_source_feed !== undefined && it.rss_source_feed !== feed)) continue;
+      if (!it || (it.feed !== undefined && it.feed !== feed)) continue;
       if (!it.removed_at || Date.parse(it.added_at) > Date.parse(it.removed_at)) return true;
     }
   }

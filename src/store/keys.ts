@@ -140,6 +140,8 @@ export const feedMetaKey = (feedHash: string): Key => ["feedmeta", feedHash];
 // Auth bookkeeping (appended by the auth work).
 /** Set once, atomically, by the first user created: that user becomes admin. */
 export const firstUserKey = (): Key => ["meta", "first_user"];
+/** The shape version of the stored per-user read models. */
+export const readModelVersionKey = (): Key => ["meta", "read_models"];
 
 // Play gateway and feed metadata refresh (appended by the RSS work).
 /** A gateway play waiting to be recorded: `["gw_play", id]` (id is time-sortable). */

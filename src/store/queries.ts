@@ -1,40 +1,107 @@
-/** Reads of the per-user read models for the REST API (read-your-writes: same commit). */
+/**
+ * Reads of the per-user read models in the REST API's shapes (read-your-writes: same
+ * commit). The stored records are the domain's; the `*Out` shapes are the API's (SPEC §4).
+ */
 import { ValidationError } from "../domain/errors.ts";
 import { decodeFeedId, decodeItemId } from "../domain/ids.ts";
 import { base64url } from "./hash.ts";
 import { episodeTitle, feedMetas } from "./feed_meta.ts";
 import * as keys from "./keys.ts";
 import type {
-  PlaylistItemView,
-  PlaylistView,
-  PlayView,
-  PrivacyView,
-  SavedView,
-  SubscriptionView,
+  PlaylistItemRecord,
+  PlaylistRecord,
+  PlayRecord,
+  PrivacyRecord,
+  SavedRecord,
+  SubscriptionRecord,
 } from "./read_models.ts";
 
 /** A subscription as the API shows it: `rss_source_id` and `unsubscribed_at` null when unset. */
-export type SubscriptionOut = Omit<SubscriptionView, "rss_source_id" | "unsubscribed_at"> & {
+export interface SubscriptionOut {
+  rss_source_feed: string;
+  feed_url: string;
   rss_source_id: string | null;
+  subscribed_at: string;
   unsubscribed_at: string | null;
+  device_id?: string;
   feed_title?: string;
   feed_author?: string;
   feed_cover?: string;
-};
+}
 
-/** Adds the cached feed titles to subscription views and gives them the API shape. */
+/** A play status in the API's shape (before titles and decoded values are added). */
+export interface PlayView {
+  rss_source_feed: string;
+  rss_source_item: string;
+  position: number;
+  played: boolean;
+  duration?: number;
+  updated_at: string;
+}
+
+/** The API shape of a stored play status. */
+export function playView(p: PlayRecord): PlayView {
+  const v: PlayView = {
+    rss_source_feed: p.feed,
+    rss_source_item: p.item,
+    position: p.position,
+    played: p.played,
+    updated_at: p.updated_at,
+  };
+  if (p.duration !== undefined) v.duration = p.duration;
+  return v;
+}
+
+/** The API shape of a privacy override. */
+export function privacyOut(p: PrivacyRecord) {
+  return {
+    scope: p.scope,
+    ...(p.feed === undefined ? {} : { rss_source_feed: p.feed }),
+    ...(p.item === undefined ? {} : { rss_source_item: p.item }),
+    privacy: p.privacy,
+  };
+}
+
+/** The API shape of a playlist's metadata. */
+export function playlistOut(pl: PlaylistRecord) {
+  return {
+    id: pl.id,
+    name: pl.name,
+    description: pl.description,
+    is_public: pl.is_public,
+    created_at: pl.created_at,
+    updated_at: pl.updated_at,
+    ...(pl.deleted_at === undefined ? {} : { deleted_at: pl.deleted_at }),
+  };
+}
+
+/** The API shape of a playlist item. */
+export function playlistItemOut(it: PlaylistItemRecord) {
+  return {
+    ...(it.feed === undefined ? {} : { rss_source_feed: it.feed }),
+    rss_source_item: it.item,
+    added_at: it.added_at,
+    ...(it.removed_at === undefined ? {} : { removed_at: it.removed_at }),
+    ...(it.position === undefined ? {} : { position: it.position }),
+  };
+}
+
+/** Adds the cached feed titles to subscriptions and gives them the API shape. */
 export async function describeSubscriptions(
   kv: Deno.Kv,
-  subs: readonly SubscriptionView[],
+  subs: readonly SubscriptionRecord[],
 ): Promise<SubscriptionOut[]> {
-  const metas = await feedMetas(kv, subs.map((s) => s.rss_source_feed));
+  const metas = await feedMetas(kv, subs.map((s) => s.feed));
   return subs.map((s) => {
-    const m = metas.get(s.rss_source_feed);
+    const m = metas.get(s.feed);
     const out: SubscriptionOut = {
-      ...s,
+      rss_source_feed: s.feed,
+      feed_url: decodeFeedId(s.feed).feedUrl,
       rss_source_id: s.rss_source_id ?? null,
+      subscribed_at: s.subscribed_at,
       unsubscribed_at: s.unsubscribed_at ?? null,
     };
+    if (s.device?.id) out.device_id = s.device.id;
     if (m?.title) out.feed_title = m.title;
     if (m?.author) out.feed_author = m.author;
     if (m?.cover) out.feed_cover = m.cover;
@@ -44,7 +111,7 @@ export async function describeSubscriptions(
 
 /** True when the subscription's latest date is its subscription. */
 export function isActiveView(
-  s: Pick<SubscriptionView, "subscribed_at"> & { unsubscribed_at?: string | null },
+  s: { subscribed_at: string; unsubscribed_at?: string | null },
 ): boolean {
   return !s.unsubscribed_at || Date.parse(s.subscribed_at) > Date.parse(s.unsubscribed_at);
 }
@@ -55,8 +122,8 @@ export async function listSubscriptions(
   userId: string,
   options: { includeAll?: boolean } = {},
 ): Promise<SubscriptionOut[]> {
-  const subs: SubscriptionView[] = [];
-  for await (const e of kv.list<SubscriptionView>({ prefix: keys.subPrefix(userId) })) {
+  const subs: SubscriptionRecord[] = [];
+  for await (const e of kv.list<SubscriptionRecord>({ prefix: keys.subPrefix(userId) })) {
     if (options.includeAll || isActiveView(e.value)) subs.push(e.value);
   }
   return (await describeSubscriptions(kv, subs))
@@ -72,8 +139,12 @@ export type PlayOut = PlayView & {
   item_title?: string;
 };
 
-/** Adds the decoded values and cached titles to play views. */
-export async function describePlays(kv: Deno.Kv, plays: PlayView[]): Promise<PlayOut[]> {
+/** Adds the decoded values and cached titles to play statuses, in the API's shape. */
+export async function describePlays(
+  kv: Deno.Kv,
+  records: readonly PlayRecord[],
+): Promise<PlayOut[]> {
+  const plays = records.map(playView);
   const metas = await feedMetas(kv, plays.map((p) => p.rss_source_feed));
   return await Promise.all(plays.map(async (p) => {
     const { guid, enclosureUrl } = decodeItemId(p.rss_source_item);
@@ -135,17 +206,17 @@ export async function listPlays(kv: Deno.Kv, userId: string, q: PlayQuery) {
   const selector: Deno.KvListSelector = q.cursor
     ? keys.playByTimeAfter(userId, ...decodeCursor(q.cursor, q))
     : { prefix };
-  const page: { key: Deno.KvKey; value: PlayView }[] = [];
+  const page: { key: Deno.KvKey; value: PlayRecord }[] = [];
   // A filter skips entries: read in big batches rather than one page's worth at a time.
   const filtered = q.played !== undefined || q.feed !== undefined;
   let more = false;
   for await (
-    const e of kv.list<PlayView>(selector, {
+    const e of kv.list<PlayRecord>(selector, {
       batchSize: filtered ? 500 : Math.min(500, q.limit + 1),
     })
   ) {
     if (q.played !== undefined && e.value.played !== q.played) continue;
-    if (q.feed !== undefined && e.value.rss_source_feed !== q.feed) continue;
+    if (q.feed !== undefined && e.value.feed !== q.feed) continue;
     if (page.length === q.limit) {
       more = true;
       break;
@@ -158,14 +229,18 @@ export async function listPlays(kv: Deno.Kv, userId: string, q: PlayQuery) {
 
 /** Saved (liked) episodes, newest first. */
 export async function listSaved(kv: Deno.Kv, userId: string) {
-  const out: SavedView[] = [];
-  for await (const e of kv.list<SavedView>({ prefix: keys.savedPrefix(userId) })) out.push(e.value);
-  out.sort((a, b) => Date.parse(b.saved_at) - Date.parse(a.saved_at));
+  const out: SavedRecord[] = [];
+  for await (const e of kv.list<SavedRecord>({ prefix: keys.savedPrefix(userId) })) {
+    out.push(e.value);
+  }
+  out.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   return out.map((s) => {
-    const { guid, enclosureUrl } = decodeItemId(s.rss_source_item);
+    const { guid, enclosureUrl } = decodeItemId(s.item);
     return {
-      ...s,
-      feed_url: decodeFeedId(s.rss_source_feed).feedUrl,
+      rss_source_feed: s.feed,
+      rss_source_item: s.item,
+      saved_at: s.at,
+      feed_url: decodeFeedId(s.feed).feedUrl,
       guid,
       enclosure_url: enclosureUrl,
     };
@@ -174,19 +249,21 @@ export async function listSaved(kv: Deno.Kv, userId: string) {
 
 /** The user's privacy settings: own level and overrides. */
 export async function listPrivacy(kv: Deno.Kv, userId: string) {
-  const all: PrivacyView[] = [];
-  for await (const e of kv.list<PrivacyView>({ prefix: keys.privacyPrefix(userId) })) {
+  const all: PrivacyRecord[] = [];
+  for await (const e of kv.list<PrivacyRecord>({ prefix: keys.privacyPrefix(userId) })) {
     all.push(e.value);
   }
   return {
     user: all.find((p) => p.scope === "user")?.privacy,
-    feeds: all.filter((p) => p.scope === "feed"),
-    items: all.filter((p) => p.scope === "item"),
+    feeds: all.filter((p) => p.scope === "feed").map(privacyOut),
+    items: all.filter((p) => p.scope === "item").map(privacyOut),
   };
 }
 
+/** A playlist item as the API shows it. */
+export type PlaylistItemOut = ReturnType<typeof playlistItemOut> & { feed_url?: string };
 /** A playlist with its live items in order. */
-export type PlaylistOut = PlaylistView & { items: (PlaylistItemView & { feed_url?: string })[] };
+export type PlaylistOut = ReturnType<typeof playlistOut> & { items: PlaylistItemOut[] };
 
 /** Reads one playlist (deleted ones too), or null. */
 export async function getPlaylist(
@@ -194,11 +271,11 @@ export async function getPlaylist(
   userId: string,
   id: string,
 ): Promise<PlaylistOut | null> {
-  const pl = await kv.get<PlaylistView>(keys.playlistKey(userId, id));
+  const pl = await kv.get<PlaylistRecord>(keys.playlistKey(userId, id));
   if (!pl.value) return null;
-  const items: PlaylistItemView[] = [];
+  const items: PlaylistItemRecord[] = [];
   for await (
-    const e of kv.list<PlaylistItemView>({ prefix: keys.playlistItemPrefix(userId, id) })
+    const e of kv.list<PlaylistItemRecord>({ prefix: keys.playlistItemPrefix(userId, id) })
   ) {
     const it = e.value;
     if (!it.removed_at || Date.parse(it.added_at) > Date.parse(it.removed_at)) items.push(it);
@@ -208,23 +285,23 @@ export async function getPlaylist(
     Date.parse(a.added_at) - Date.parse(b.added_at)
   );
   return {
-    ...pl.value,
+    ...playlistOut(pl.value),
     items: items.map((it) => ({
-      ...it,
-      ...(it.rss_source_feed ? { feed_url: decodeFeedId(it.rss_source_feed).feedUrl } : {}),
+      ...playlistItemOut(it),
+      ...(it.feed ? { feed_url: decodeFeedId(it.feed).feedUrl } : {}),
     })),
   };
 }
 
-/** Every playlist of the user (deleted ones only with `includeDeleted`). */
+/** Every playlist of the user (deleted ones only with `includeDeleted`), API shape. */
 export async function listPlaylists(
   kv: Deno.Kv,
   userId: string,
   options: { includeDeleted?: boolean } = {},
 ) {
-  const out: PlaylistView[] = [];
-  for await (const e of kv.list<PlaylistView>({ prefix: keys.playlistPrefix(userId) })) {
+  const out: PlaylistRecord[] = [];
+  for await (const e of kv.list<PlaylistRecord>({ prefix: keys.playlistPrefix(userId) })) {
     if (options.includeDeleted || !e.value.deleted_at) out.push(e.value);
   }
-  return out.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+  return out.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at)).map(playlistOut);
 }

@@ -1,11 +1,12 @@
 /**
  * Per-user read models, written in the same commit as the events that change them, so a
  * client always reads its own writes. This file turns (state before, state after, events)
- * into KV mutations, and defines the stored shapes.
+ * into KV mutations. The stored records are the domain's own (`SubscriptionState`,
+ * `PlayState`, …): each API surface gives them its own shape when it answers.
  */
-import { decodeFeedId } from "../domain/ids.ts";
-import type { PrivacyLevel, StoredEvent } from "../domain/events.ts";
+import type { PrivacyLevel, PrivacyScope, StoredEvent } from "../domain/events.ts";
 import type {
+  EpisodeMark,
   PlaylistItemState,
   PlaylistState,
   PlayState,
@@ -16,111 +17,33 @@ import { feedHash, itemHash } from "./hash.ts";
 import * as keys from "./keys.ts";
 import { activityMutations } from "./activity_models.ts";
 
-export interface SubscriptionView {
-  rss_source_feed: string;
-  feed_url: string;
-  rss_source_id?: string;
-  subscribed_at: string;
-  unsubscribed_at?: string;
-  device_id?: string;
+/** `["sub", user, feedHash]`. */
+export type SubscriptionRecord = SubscriptionState;
+/** `["play", user, itemHash]` and `["play_by_time", …]`. */
+export type PlayRecord = PlayState;
+/** `["saved", user, itemHash]`: when it was saved is `at`. */
+export type SavedRecord = EpisodeMark;
+/** `["priv", user, scope, hash]`. */
+export interface PrivacyRecord {
+  readonly scope: PrivacyScope;
+  readonly feed?: string;
+  readonly item?: string;
+  readonly privacy: PrivacyLevel;
 }
-
-export interface PlayView {
-  rss_source_feed: string;
-  rss_source_item: string;
-  position: number;
-  played: boolean;
-  duration?: number;
-  updated_at: string;
-}
-
-export interface SavedView {
-  rss_source_feed: string;
-  rss_source_item: string;
-  saved_at: string;
-}
-
-export interface PrivacyView {
-  scope: "user" | "feed" | "item";
-  rss_source_feed?: string;
-  rss_source_item?: string;
-  privacy: PrivacyLevel;
-}
-
-export interface PlaylistView {
-  id: string;
-  name: string;
-  description: string;
-  is_public: boolean;
-  created_at: string;
-  updated_at: string;
-  deleted_at?: string;
-}
-
-export interface PlaylistItemView {
-  rss_source_feed?: string;
-  rss_source_item: string;
-  added_at: string;
-  removed_at?: string;
-  position?: number;
-}
-
-function feedUrlOf(feed: string): string {
-  return decodeFeedId(feed).feedUrl;
-}
-
-/** The stored/API shape of a play status. */
-export function playView(p: PlayState): PlayView {
-  const v: PlayView = {
-    rss_source_feed: p.feed,
-    rss_source_item: p.item,
-    position: p.position,
-    played: p.played,
-    updated_at: p.updated_at,
-  };
-  if (p.duration !== undefined) v.duration = p.duration;
-  return v;
-}
-
-/** The stored/API shape of a subscription. */
-export function subscriptionView(s: SubscriptionState): SubscriptionView {
-  return compact<SubscriptionView>({
-    rss_source_feed: s.feed,
-    feed_url: feedUrlOf(s.feed),
-    rss_source_id: s.rss_source_id,
-    subscribed_at: s.subscribed_at,
-    unsubscribed_at: s.unsubscribed_at,
-    device_id: s.device?.id,
-  });
-}
-
-/** The stored/API shape of a playlist's metadata. */
-export function playlistView(pl: PlaylistState): PlaylistView {
-  return compact<PlaylistView>({
-    id: pl.id,
-    name: pl.name,
-    description: pl.description,
-    is_public: pl.is_public,
-    created_at: pl.created_at,
-    updated_at: pl.updated_at,
-    deleted_at: pl.deleted_at,
-  });
-}
-
-/** The stored/API shape of a playlist item. */
-export function playlistItemView(it: PlaylistItemState): PlaylistItemView {
-  return compact<PlaylistItemView>({
-    rss_source_feed: it.feed,
-    rss_source_item: it.item,
-    added_at: it.added_at,
-    removed_at: it.removed_at,
-    position: it.position,
-  });
-}
+/** `["pl", user, id]`: a playlist without its items. */
+export type PlaylistRecord = Omit<PlaylistState, "items">;
+/** `["pl_item", user, id, itemHash]`. */
+export type PlaylistItemRecord = PlaylistItemState;
 
 /** Drops undefined fields so stored values stay compact. */
-function compact<T extends object>(o: T): T {
+export function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A playlist's stored record (its items are stored one by one). */
+export function playlistRecord(pl: PlaylistState): PlaylistRecord {
+  const { items: _items, ...rest } = pl;
+  return compact(rest);
 }
 
 type Touched = { subs: Set<string>; plays: Set<string>; saved: Set<string>; priv: Set<string> };
@@ -199,7 +122,7 @@ export async function readModelMutations(
   for (const feed of t.subs) {
     const key = keys.subKey(userId, await feedHash(feed));
     const sub = after.subscriptions.get(feed);
-    sub ? set(key, subscriptionView(sub)) : del(key);
+    sub ? set(key, compact(sub)) : del(key);
   }
   for (const item of t.plays) {
     const h = await itemHash(item);
@@ -212,62 +135,43 @@ export async function readModelMutations(
       del(keys.playKey(userId, h));
       continue;
     }
-    const view = playView(now);
-    set(keys.playKey(userId, h), view);
-    set(keys.playByTimeKey(userId, Date.parse(now.updated_at), h), view);
+    const record = compact(now);
+    set(keys.playKey(userId, h), record);
+    set(keys.playByTimeKey(userId, Date.parse(now.updated_at), h), record);
   }
   for (const item of t.saved) {
     const key = keys.savedKey(userId, await itemHash(item));
     const mark = after.saved.get(item);
-    if (mark) {
-      set(
-        key,
-        {
-          rss_source_feed: mark.feed,
-          rss_source_item: item,
-          saved_at: mark.at,
-        } satisfies SavedView,
-      );
-    } else del(key);
+    mark ? set(key, mark satisfies SavedRecord) : del(key);
   }
   for (const p of t.priv) {
     const [scope, id] = [p.slice(0, p.indexOf(":")), p.slice(p.indexOf(":") + 1)] as [
-      PrivacyView["scope"],
+      PrivacyScope,
       string,
     ];
     if (scope === "user") {
       const key = keys.privacyKey(userId, "user", "");
       const level = after.privacy.user;
-      level ? set(key, { scope, privacy: level } satisfies PrivacyView) : del(key);
+      level ? set(key, { scope, privacy: level } satisfies PrivacyRecord) : del(key);
     } else if (scope === "feed") {
       const key = keys.privacyKey(userId, "feed", await feedHash(id));
       const level = after.privacy.feeds.get(id);
-      level
-        ? set(key, { scope, rss_source_feed: id, privacy: level } satisfies PrivacyView)
-        : del(key);
+      level ? set(key, { scope, feed: id, privacy: level } satisfies PrivacyRecord) : del(key);
     } else {
       const key = keys.privacyKey(userId, "item", await itemHash(id));
       const o = after.privacy.items.get(id);
       o
-        ? set(
-          key,
-          compact<PrivacyView>({
-            scope,
-            rss_source_feed: o.feed,
-            rss_source_item: id,
-            privacy: o.privacy,
-          }),
-        )
+        ? set(key, compact<PrivacyRecord>({ scope, feed: o.feed, item: id, privacy: o.privacy }))
         : del(key);
     }
   }
   for (const [id, items] of t.playlists) {
     const pl = after.playlists.get(id);
     if (!pl) continue;
-    set(keys.playlistKey(userId, id), playlistView(pl));
+    set(keys.playlistKey(userId, id), playlistRecord(pl));
     for (const item of items) {
       const it = pl.items.get(item);
-      if (it) set(keys.playlistItemKey(userId, id, await itemHash(item)), playlistItemView(it));
+      if (it) set(keys.playlistItemKey(userId, id, await itemHash(item)), compact(it));
     }
   }
   return out;
