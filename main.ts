@@ -11,6 +11,7 @@ import { type Clock, systemClock } from "./src/clock.ts";
 import { type Config, ConfigError, loadConfig } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
 import { migrateReadModels, rebuildAllReadModels } from "./src/store/read_model_rebuild.ts";
+import { resilientKv } from "./src/store/resilient_kv.ts";
 import { type AppDeps, createServices } from "./src/services.ts";
 
 function fail(message: string, code = 1): never {
@@ -68,8 +69,9 @@ if (values.now !== undefined) {
 }
 
 const logger = createLogger(config.logLevel);
-const kv = await openKv(config).catch((err) =>
-  fail(`cannot open KV at "${config.kvPath}": ${err.message}`)
+// Lock contention (several processes on one file) and transport errors are retried.
+const kv = resilientKv(
+  await openKv(config).catch((err) => fail(`cannot open KV at "${config.kvPath}": ${err.message}`)),
 );
 const command = positionals[0];
 

@@ -1,5 +1,6 @@
 /** The one table from errors to HTTP status and JSON body (SPEC §2.5). */
 import { DomainError } from "../src/domain/errors.ts";
+import { isTransientKvError } from "../src/store/resilient_kv.ts";
 
 /** An error raised by the HTTP layer itself (auth, limits, content type). */
 export class HttpError extends Error {
@@ -77,6 +78,14 @@ export function errorResponse(err: unknown): {
       status: 503,
       body: { error: { code: "overloaded", message: named.message ?? "Try again shortly." } },
       headers: { "Retry-After": String(named.retryAfterSeconds ?? 1) },
+    };
+  }
+  if (isTransientKvError(err)) {
+    // Retried already (resilient_kv.ts): the database is busy, the client may come back.
+    return {
+      status: 503,
+      body: { error: { code: "overloaded", message: "The database is busy; try again shortly." } },
+      headers: { "Retry-After": "1" },
     };
   }
   if (named?.name === "ConcurrencyError") {

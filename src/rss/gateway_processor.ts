@@ -10,6 +10,7 @@ import { Background } from "../background.ts";
 import { isoAt } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import * as keys from "../store/keys.ts";
+import { isTransientKvError } from "../store/resilient_kv.ts";
 import type { UserCommands } from "../user_commands.ts";
 import type { GatewayPlay } from "./gateway.ts";
 
@@ -99,7 +100,8 @@ export class GatewayProcessor extends Background {
       return true;
     } catch (err) {
       const name = (err as Error)?.name ?? "";
-      if (TRANSIENT.has(name)) return false;
+      // Busy actors and a busy database are "later", never a reason to drop the play.
+      if (TRANSIENT.has(name) || isTransientKvError(err)) return false;
       const attempts = (play.attempts ?? 0) + 1;
       const op = kv.atomic().check(entry);
       if (attempts >= this.#maxAttempts) {
