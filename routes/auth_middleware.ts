@@ -13,8 +13,15 @@ function unauthorized(message: string, invalidToken: boolean): HttpError {
 }
 
 /**
+ * What every failed request JWT is told: which check failed would say whether a user
+ * authorized an app (and with which key type), so the detail goes to the server log only.
+ */
+export const INVALID_TOKEN_MESSAGE =
+  "The request token is invalid, expired, or not authorized for this user.";
+
+/**
  * Verifies `Authorization: Bearer <request JWT>` and sets `c.var.auth`.
- * @throws {HttpError} 401 `unauthorized` saying what is wrong with the token.
+ * @throws {HttpError} 401 `unauthorized`, one message for every token failure.
  */
 export function requireAuth(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
@@ -33,7 +40,13 @@ export function requireAuth(deps: AuthDeps): MiddlewareHandler<AppEnv> {
         ...(device ? { device } : {}),
       });
     } catch (err) {
-      if (err instanceof Unauthorized) throw unauthorized(err.message, true);
+      if (err instanceof Unauthorized) {
+        deps.logger.info("request token refused", {
+          request_id: c.get("requestId"),
+          reason: err.message,
+        });
+        throw unauthorized(INVALID_TOKEN_MESSAGE, true);
+      }
       throw err;
     }
     await next();

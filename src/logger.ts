@@ -11,10 +11,12 @@ export interface Logger {
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 /**
- * Replaces user tokens in paths (`/rss/<token>/…`, `/play/<token>/…`,
- * `/api/v1/rss/user/<token>/…`) with `[redacted]`. The path is percent-decoded and its
- * repeated slashes collapsed first, as the router sees it, so `/%72ss/<token>` or
- * `//rss/<token>` are caught too.
+ * Replaces secrets in paths with `[redacted]`: the user-token segment of `/rss/<token>/…`,
+ * `/play/<token>/…`, `/api/v1/rss/user/<token>/…`, and — whatever the route, however the
+ * path is spelled (`/rss;<token>/…`) — any token-shaped run of 32 or more URL-safe
+ * characters (tokens, app passwords and flow tokens are 43; long feed and item ids go too,
+ * which keeps what people listen to out of the logs). The path is percent-decoded and its
+ * repeated slashes collapsed first, as the router sees it.
  */
 export function redactPath(path: string): string {
   let p = path;
@@ -26,7 +28,8 @@ export function redactPath(path: string): string {
   p = p.replace(/\/{2,}/g, "/");
   return p
     .replace(/^\/(rss|play)\/[^/]+/i, "/$1/[redacted]")
-    .replace(/^\/api\/v1\/rss\/user\/[^/]+/i, "/api/v1/rss/user/[redacted]");
+    .replace(/^\/api\/v1\/rss\/user\/[^/]+/i, "/api/v1/rss/user/[redacted]")
+    .replace(/[A-Za-z0-9_\-+=%]{32,}/g, "[redacted]");
 }
 
 /** A logger writing JSON lines through `write` (default: console.log). */

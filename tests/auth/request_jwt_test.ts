@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import { revokeAppToken } from "../../src/auth/app_tokens.ts";
 import { createUser } from "../../src/auth/users.ts";
+import { Unauthorized, verifyRequestJwt } from "../../src/auth/request_jwt.ts";
+import { INVALID_TOKEN_MESSAGE } from "../../routes/auth_middleware.ts";
 import {
   type AuthTestApp,
   buildAuthApp,
@@ -42,16 +44,24 @@ async function setup(alg: "RS256" | "ES256" | "EdDSA" = "ES256"): Promise<Setup>
   };
 }
 
-/** Asserts a 401 `unauthorized` whose message matches, and that nothing was written. */
-async function refused(s: Setup, bearer: string, message: RegExp): Promise<void> {
+/**
+ * Asserts a 401 `unauthorized` with the one message every token failure gets (which check
+ * failed would tell whether the user authorized the app), that the server's reason
+ * matches, and that nothing was written.
+ */
+async function refused(s: Setup, bearer: string, reason: RegExp): Promise<void> {
   const before = await kvSnapshot(s.t.kv);
   const res = await callApi(s.t, "/api/v1/me", bearer);
   const body = await res.json();
   assert.equal(res.status, 401, JSON.stringify(body));
   assert.equal(body.error.code, "unauthorized");
-  assert.match(body.error.message, message);
+  assert.equal(body.error.message, INVALID_TOKEN_MESSAGE);
   assert.match(res.headers.get("WWW-Authenticate") ?? "", /^Bearer/);
   assert.deepEqual(await kvSnapshot(s.t.kv), before);
+  await assert.rejects(
+    verifyRequestJwt(s.t.deps, bearer),
+    (err: Error) => err instanceof Unauthorized && reason.test(err.message),
+  );
 }
 
 function hostile(name: string, fn: (s: Setup) => Promise<void>) {
@@ -273,5 +283,26 @@ hostile(
       scopes: ["user.sync"],
     });
     await refused(s, token, /signature/);
+  },
+);
+
+hostile(
+  "the 401 does not tell an authorized app's key type from an unauthorized app",
+  async (s) => {
+    // Another app id, never authorized by this user, signed with a different algorithm.
+    const other = await generateAppKeys("EdDSA");
+    const unknownApp = await requestJwt(other, {
+      appId: "never-authorized",
+      sub: s.userId,
+      nowMs: s.t.clock.now(),
+    });
+    const wrongAlg = await requestJwt(other, {
+      appId: s.appId,
+      sub: s.userId,
+      nowMs: s.t.clock.now(),
+    });
+    const a = await (await callApi(s.t, "/api/v1/me", unknownApp)).json();
+    const b = await (await callApi(s.t, "/api/v1/me", wrongAlg)).json();
+    assert.deepEqual(a, b);
   },
 );

@@ -50,7 +50,9 @@ Deno.test("two processes on one KV file: no 5xx, no lost write, both converge", 
     startMain(dir, { PORT: String(port), KV_PATH: kvPath, LOG_LEVEL: "error" })
   );
   try {
-    for (const p of ports) await (await waitForHealth(`http://127.0.0.1:${p}/health`)).body?.cancel();
+    for (const p of ports) {
+      await (await waitForHealth(`http://127.0.0.1:${p}/health`)).body?.cancel();
+    }
     const statuses: number[] = [];
     const acked = new Map<string, number>();
     const job = new Deno.Command(Deno.execPath(), {

@@ -20,6 +20,11 @@ Deno.test("request logs are one JSON line each and never hold a user token, howe
     `http://play.example.org/${SECRET}/feed/item`,
     `http://play.example.org/rss/${SECRET}/subscriptions`,
     `http://play.example.org//${SECRET}/x/y`,
+    // Malformed spellings that reach no token route still log a path.
+    `http://localhost/rss;${SECRET}/subscriptions`,
+    `http://localhost/rss%3B${SECRET}/subscriptions`,
+    `http://localhost/anything/${SECRET}`,
+    `http://localhost/login/v2/flow/${SECRET}`,
   ];
   for (const url of paths) await (await t.app.request(url)).body?.cancel();
   const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
