@@ -1,25 +1,8 @@
 /** A bounded async FIFO that hands its messages, in order, to one handler at a time. */
 
-/** The mailbox is full: the caller should back off (HTTP 503 with Retry-After). */
-export class Overloaded extends Error {
-  override name = "Overloaded";
-  readonly code = "overloaded";
-  readonly retryAfterSeconds: number;
-  constructor(message = "Too many pending requests; retry shortly.", retryAfterSeconds = 1) {
-    super(message);
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-}
+import { Overloaded, ShuttingDown } from "../src/overload.ts";
 
-/** The mailbox was closed (the process is shutting down). */
-export class ShuttingDown extends Error {
-  override name = "ShuttingDown";
-  readonly code = "overloaded";
-  readonly retryAfterSeconds = 5;
-  constructor() {
-    super("The server is shutting down; retry shortly.");
-  }
-}
+export { Overloaded, ShuttingDown };
 
 export interface MailboxOptions {
   /** Most messages waiting at once. */

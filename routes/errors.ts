@@ -1,6 +1,8 @@
 /** The one table from errors to HTTP status and JSON body (SPEC §2.5). */
 import { DomainError } from "../src/domain/errors.ts";
 import { isTransientKvError } from "../src/store/resilient_kv.ts";
+import { Overloaded, ShuttingDown } from "../src/overload.ts";
+import { ConcurrencyError } from "../src/store/event_store.ts";
 
 /** An error raised by the HTTP layer itself (auth, limits, content type). */
 export class HttpError extends Error {
@@ -73,11 +75,11 @@ export function errorResponse(err: unknown): {
       headers: {},
     };
   }
-  if (named?.name === "Overloaded" || named?.name === "ShuttingDown") {
+  if (err instanceof Overloaded || err instanceof ShuttingDown) {
     return {
       status: 503,
-      body: { error: { code: "overloaded", message: named.message ?? "Try again shortly." } },
-      headers: { "Retry-After": String(named.retryAfterSeconds ?? 1) },
+      body: { error: { code: "overloaded", message: err.message } },
+      headers: { "Retry-After": String(err.retryAfterSeconds) },
     };
   }
   if (isTransientKvError(err)) {
@@ -88,7 +90,7 @@ export function errorResponse(err: unknown): {
       headers: { "Retry-After": "1" },
     };
   }
-  if (named?.name === "ConcurrencyError") {
+  if (err instanceof ConcurrencyError) {
     return {
       status: 409,
       body: { error: { code: "conflict", message: "Concurrent update; retry the request." } },

@@ -1,8 +1,19 @@
 /** `GET/POST /users/register`, `GET/POST /users/log_in`, `POST /users/log_out` (SPEC §2.1). */
 import { Hono } from "hono";
 import type { AuthDeps } from "../../src/auth/deps.ts";
-import { releaseLoginAttempt, reserveLoginAttempt } from "../../src/auth/login_limits.ts";
-import { authenticate, createUser, hasAdmin, PASSWORD_MIN } from "../../src/auth/users.ts";
+import {
+  releaseLoginAttempt,
+  reserveLoginAttempt,
+  reserveSignUp,
+  slowDown,
+} from "../../src/auth/login_limits.ts";
+import {
+  authenticate,
+  checkNewUser,
+  createUser,
+  hasAdmin,
+  PASSWORD_MIN,
+} from "../../src/auth/users.ts";
 import { DomainError } from "../../src/domain/errors.ts";
 import type { AppEnv } from "../context.ts";
 import { HttpError } from "../errors.ts";
@@ -133,6 +144,31 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
     checkAnonymousCsrf(c, form);
     const returnTo = safeReturnTo(form.return_to);
     const values = { username: form.username ?? "", email: form.email ?? "" };
+    // Invalid forms cost nothing; only an attempt that hashes a password counts.
+    const invalid = Object.keys(checkNewUser({ ...values, password: form.password ?? "" }))
+      .length > 0;
+    const wait = invalid ? 0 : await reserveSignUp(deps, clientIp(c, deps.config.trustedProxies));
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60);
+      c.header("Retry-After", String(wait));
+      return render(
+        c,
+        <Layout title="Create an account">
+          <RegisterForm
+            csrf={form.csrf}
+            returnTo={returnTo}
+            values={values}
+            errors={{
+              form:
+                `Too many accounts were created from your address. Try again in ${minutes} minute${
+                  minutes === 1 ? "" : "s"
+                }.`,
+            }}
+          />
+        </Layout>,
+        429,
+      );
+    }
     try {
       const user = await createUser(deps, { ...values, password: form.password ?? "" }, {
         onlyFirst: deps.config.registration === "closed",
@@ -182,7 +218,8 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
     checkAnonymousCsrf(c, form);
     const returnTo = safeReturnTo(form.return_to);
     const attempt = { username: form.username ?? "", ip: clientIp(c, deps.config.trustedProxies) };
-    const wait = await reserveLoginAttempt(deps, attempt);
+    const reserved = await reserveLoginAttempt(deps, attempt);
+    const wait = reserved.wait;
     if (wait > 0) {
       // A page, not JSON: this answers a browser form.
       const minutes = Math.ceil(wait / 60);
@@ -201,6 +238,7 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
       c.header("Retry-After", String(wait));
       return render(c, page, 429);
     }
+    await slowDown(reserved);
     const user = await authenticate(deps, attempt.username, form.password ?? "");
     if (!user) {
       const page = (

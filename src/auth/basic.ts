@@ -9,7 +9,7 @@
  */
 import type { AuthDeps } from "./deps.ts";
 import { appPasswordExists, matchAppPassword, touchAppPassword } from "./app_passwords.ts";
-import { releaseLoginAttempt, reserveLoginAttempt } from "./login_limits.ts";
+import { releaseLoginAttempt, reserveLoginAttempt, slowDown } from "./login_limits.ts";
 import { authenticate, getUserById, getUserByUsername, type User } from "./users.ts";
 
 /** How long a successful check is remembered. */
@@ -87,8 +87,9 @@ export class BasicAuthenticator {
     } else if (memo) this.#memo.delete(key);
 
     const attempt = { username, ip };
-    const wait = await reserveLoginAttempt(deps, attempt);
-    if (wait > 0) return { ok: false, retryAfter: wait };
+    const reserved = await reserveLoginAttempt(deps, attempt);
+    if (reserved.wait > 0) return { ok: false, retryAfter: reserved.wait };
+    await slowDown(reserved);
     const byName = await getUserByUsername(deps, username);
     const app = byName ? await matchAppPassword(deps, byName.id, password) : null;
     if (byName && app) {

@@ -3,6 +3,7 @@
  * the iteration count and the salt, so hashes can be upgraded later:
  * `pbkdf2-sha256$<iterations>$<salt>$<hash>` (salt and hash base64url).
  */
+import { Overloaded } from "../overload.ts";
 import { base64url } from "../store/hash.ts";
 
 /** OWASP's 2023 floor for PBKDF2-HMAC-SHA256. */
@@ -12,6 +13,7 @@ const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 /** Refuse absurd counts found in a stored string (a tampered record must not hang a request). */
 const MAX_ITERATIONS = 10_000_000;
+
 const encoder = new TextEncoder();
 
 function fromBase64url(text: string): Uint8Array {
@@ -20,7 +22,50 @@ function fromBase64url(text: string): Uint8Array {
   return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
 }
 
-async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+/**
+ * At most this many password hashes run at once (each takes a core for ~0.3 s at 600k
+ * iterations); more wait in a short queue; beyond it the caller is told to come back
+ * (503), so sign-up or log-in floods cannot starve every other request of CPU.
+ */
+const pool = {
+  concurrency: Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1),
+  queue: 16,
+  running: 0,
+  waiting: [] as (() => void)[],
+};
+
+/** Sets the hashing pool's size (start-up configuration, tests). */
+export function setPasswordHashLimits(limits: { concurrency: number; queue: number }): void {
+  pool.concurrency = Math.max(1, limits.concurrency);
+  pool.queue = Math.max(0, limits.queue);
+}
+
+/** Runs `fn` within the pool. @throws {Overloaded} when the queue is full. */
+async function inPool<T>(fn: () => Promise<T>): Promise<T> {
+  if (pool.running >= pool.concurrency) {
+    if (pool.waiting.length >= pool.queue) {
+      throw new Overloaded("Too many password checks at once; retry in a few seconds.", 2);
+    }
+    await new Promise<void>((resolve) => pool.waiting.push(resolve));
+  }
+  pool.running++;
+  try {
+    return await fn();
+  } finally {
+    pool.running--;
+    pool.waiting.shift()?.();
+  }
+}
+
+function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  return inPool(() => deriveNow(password, salt, iterations));
+}
+
+async function deriveNow(
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey(
     "raw",
     encoder.encode(password),

@@ -3,8 +3,10 @@ import {
   DEFAULT_PASSWORD_ITERATIONS,
   hashPassword,
   needsRehash,
+  setPasswordHashLimits,
   verifyPassword,
 } from "../../src/auth/passwords.ts";
+import { Overloaded } from "../../src/overload.ts";
 
 Deno.test("hashPassword() by default uses PBKDF2-SHA256 with at least 600,000 iterations", async () => {
   assert.ok(DEFAULT_PASSWORD_ITERATIONS >= 600_000);
@@ -50,4 +52,23 @@ Deno.test("needsRehash() flags hashes made with fewer iterations than wanted", a
   assert.equal(needsRehash(weak, { iterations: 2_000 }), true);
   assert.equal(needsRehash(weak, { iterations: 1_000 }), false);
   assert.equal(needsRehash(weak), true);
+});
+
+Deno.test("password hashing runs in a bounded pool: past its queue, callers are told to come back", async () => {
+  setPasswordHashLimits({ concurrency: 1, queue: 1 });
+  try {
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => hashPassword("correct horse", { iterations: 200_000 })),
+    );
+    const refused = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 2, "one runs, one waits");
+    assert.equal(refused.length, 2);
+    assert.ok(
+      refused.every((r) => r.reason instanceof Overloaded && r.reason.retryAfterSeconds > 0),
+    );
+    // The pool drained: the next call is served.
+    assert.match(await hashPassword("correct horse", { iterations: 1_000 }), /^pbkdf2-sha256\$/);
+  } finally {
+    setPasswordHashLimits({ concurrency: 2, queue: 16 });
+  }
 });

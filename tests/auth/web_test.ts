@@ -160,41 +160,78 @@ Deno.test("log-out ends the session: the old cookie no longer opens pages", asyn
   }
 });
 
-Deno.test("log-in page: the sixth failure in 15 minutes for a username is 429 with Retry-After", async () => {
+Deno.test("log-in page: the sixth failure from one address for a username is 429 with Retry-After", async () => {
   const t = await buildAuthApp();
   try {
     await new Browser(t.app).register("alice");
+    const guesser = new Browser(t.app, { ip: "203.0.113.9" });
     for (let i = 0; i < 5; i++) {
-      const ip = `203.0.113.${i}`;
-      assert.equal((await new Browser(t.app, { ip }).logIn("alice", "nope-nope")).status, 401);
+      assert.equal((await guesser.logIn("alice", "nope-nope")).status, 401);
     }
-    const b = new Browser(t.app, { ip: "198.51.100.7" });
-    const limited = await b.logIn("alice"); // even the right password
+    const limited = await guesser.logIn("alice"); // even the right password, from there
     assert.equal(limited.status, 429);
     assert.match(await limited.text(), /Too many failed log-ins/);
     const retry = Number(limited.headers.get("Retry-After"));
     assert.ok(retry > 0 && retry <= 15 * 60, String(retry));
     t.clock.advance(15 * 60_000 + 1_000);
-    assert.equal((await b.logIn("alice")).status, 303);
+    assert.equal((await guesser.logIn("alice")).status, 303);
   } finally {
     await t.close();
   }
 });
 
-Deno.test("log-in page: concurrent wrong guesses get no more password checks than the limit", async () => {
+Deno.test("log-in page: failures from other addresses never lock the owner out", async () => {
+  const t = await buildAuthApp();
+  try {
+    await new Browser(t.app).register("alice");
+    // 5 wrong passwords from one address, then more from many: the owner still gets in.
+    for (let i = 0; i < 5; i++) {
+      await (await new Browser(t.app, { ip: "203.0.113.1" }).logIn("alice", "nope-nope")).body
+        ?.cancel();
+    }
+    for (let i = 0; i < 12; i++) {
+      const ip = `198.18.0.${i}`;
+      assert.equal((await new Browser(t.app, { ip }).logIn("alice", "nope-nope")).status, 401);
+    }
+    const owner = new Browser(t.app, { ip: "198.51.100.7" });
+    assert.equal((await owner.logIn("alice")).status, 303);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("log-in page: concurrent wrong guesses from one address get no more password checks than the limit", async () => {
   const t = await buildAuthApp();
   try {
     await new Browser(t.app).register("carol");
     const guesses = await Promise.all(
       Array.from(
         { length: 30 },
-        (_, i) => new Browser(t.app, { ip: `203.0.113.${i}` }).logIn("carol", `guess-${i}-wrong`),
+        (_, i) => new Browser(t.app, { ip: "203.0.113.50" }).logIn("carol", `guess-${i}-wrong`),
       ),
     );
     const statuses = guesses.map((r) => r.status);
     await Promise.all(guesses.map((r) => r.body?.cancel()));
     assert.equal(statuses.filter((s) => s === 401).length, 5, statuses.join(","));
     assert.equal(statuses.filter((s) => s === 429).length, 25);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("register page: sign-ups from one address are limited", async () => {
+  const t = await buildAuthApp();
+  try {
+    for (let i = 0; i < 5; i++) {
+      const res = await new Browser(t.app, { ip: "192.0.2.77" }).register(`bulk${i}`);
+      assert.equal(res.status, 303);
+    }
+    const sixth = await new Browser(t.app, { ip: "192.0.2.77" }).register("bulk5");
+    assert.equal(sixth.status, 429);
+    assert.ok(Number(sixth.headers.get("Retry-After")) > 0);
+    await sixth.body?.cancel();
+    const elsewhere = await new Browser(t.app, { ip: "192.0.2.78" }).register("bulk6");
+    assert.equal(elsewhere.status, 303);
   } finally {
     await t.close();
   }
