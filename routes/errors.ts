@@ -82,14 +82,6 @@ export function errorResponse(err: unknown): {
       headers: { "Retry-After": String(err.retryAfterSeconds) },
     };
   }
-  if (isTransientKvError(err)) {
-    // Retried already (resilient_kv.ts): the database is busy, the client may come back.
-    return {
-      status: 503,
-      body: { error: { code: "overloaded", message: "The database is busy; try again shortly." } },
-      headers: { "Retry-After": "1" },
-    };
-  }
   if (err instanceof ConcurrencyError) {
     return {
       status: 409,
@@ -102,6 +94,14 @@ export function errorResponse(err: unknown): {
       status: STATUS_BY_CODE[named.code],
       body: { error: { code: named.code, message: named.message ?? named.code } },
       headers: {},
+    };
+  }
+  if (isTransientKvError(err)) {
+    // Retried already (resilient_kv.ts): the database is busy, the client may come back.
+    return {
+      status: 503,
+      body: { error: { code: "overloaded", message: "The database is busy; try again shortly." } },
+      headers: { "Retry-After": "1" },
     };
   }
   return {

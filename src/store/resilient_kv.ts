@@ -10,7 +10,7 @@
 /** True for errors that another attempt may not meet (lock contention, transport). */
 export function isTransientKvError(err: unknown): boolean {
   const text = err instanceof Error ? `${err.name} ${err.message}` : String(err);
-  return /database is locked|database table is locked|SQLITE_BUSY|busy|\bBusy\b|error sending request|connection (reset|refused|closed)|broken pipe|timed out|temporarily unavailable|service unavailable|\b50[234]\b/i
+  return /database is locked|database table is locked|SQLITE_BUSY|busy|\bBusy\b|error sending request|connection (reset|refused|closed)|broken pipe|timed out|temporarily unavailable|service unavailable/i
     .test(text);
 }
 
