@@ -6,13 +6,14 @@
 import assert from "node:assert/strict";
 import { createUser } from "../../src/auth/users.ts";
 import { buildTestApp, type TestApp } from "../_support/app.ts";
-import { Browser, csrfOf } from "../_support/auth_app.ts";
+import { csrfOf } from "../_support/auth_app.ts";
 import {
   ANTENNAPOD_BATCH,
   AntennaPodPhone,
   GpodnetService,
   NextcloudSyncService,
 } from "./_antennapod.ts";
+import { approveInBrowser, startLoginFlow } from "./_login_flow.ts";
 import { orgJson } from "./_readers.ts";
 
 const PW = "correct horse battery";
@@ -153,54 +154,12 @@ Deno.test("AntennaPod gpodder.net: answers carry integer timestamps, no null key
   }
 });
 
-/** Follows AntennaPod's login URL in a browser: log in on the web form, then approve. */
-async function approveInBrowser(t: TestApp, loginUrl: string): Promise<Browser> {
-  const b = new Browser(t.app);
-  const path = new URL(loginUrl).pathname;
-  const first = await b.get(path);
-  assert.equal(first.status, 303, "not logged in: sent to the log-in page");
-  const logInPage = first.headers.get("Location")!;
-  assert.match(logInPage, /^\/users\/log_in\?return_to=/);
-  const form = await (await b.get(logInPage)).text();
-  const loggedIn = await b.post("/users/log_in", {
-    csrf: csrfOf(form),
-    username: "alice",
-    password: PW,
-    return_to: path,
-  });
-  assert.equal(loggedIn.status, 303);
-  assert.equal(loggedIn.headers.get("Location"), path, "and back to the approval page");
-  const page = await b.get(path);
-  assert.equal(page.status, 200);
-  const html = await page.text();
-  assert.match(html, /AntennaPod\/3\.7\.0<\/strong> wants an app password/);
-  const approved = await b.post(`${path}/approve`, { csrf: csrfOf(html) });
-  assert.equal(approved.status, 200);
-  assert.match(await approved.text(), /Access granted/);
-  return b;
-}
-
 Deno.test("AntennaPod Nextcloud: Login Flow v2 end to end, then syncs with the app password", async () => {
   const t = await buildTestApp();
   try {
     await createUser(t.deps, { username: "alice", password: PW });
-    const ua = { "User-Agent": "AntennaPod/3.7.0" };
-    const form = { "Content-Type": "application/x-www-form-urlencoded", ...ua };
-
-    // NextcloudLoginFlow.start(): POST {host}/index.php/login/v2 with an empty form body.
-    const start = await t.app.request("/index.php/login/v2", {
-      method: "POST",
-      headers: form,
-      body: "",
-    });
-    assert.equal(start.status, 200);
-    const flow = orgJson.object(await start.text());
-    const loginUrl = orgJson.getString(flow, "login");
-    const token = orgJson.getString(flow.poll, "token");
-    const endpoint = new URL(orgJson.getString(flow.poll, "endpoint"));
+    const { loginUrl, endpoint, poll } = await startLoginFlow(t);
     assert.equal(endpoint.origin, "http://localhost:8000");
-    const poll = () =>
-      t.app.request(endpoint.pathname, { method: "POST", headers: form, body: `token=${token}` });
 
     // poll() retries every second while the answer is not 200.
     for (let i = 0; i < 3; i++) {
@@ -209,7 +168,7 @@ Deno.test("AntennaPod Nextcloud: Login Flow v2 end to end, then syncs with the a
       await r.body?.cancel();
       t.clock.advance(1000);
     }
-    const browser = await approveInBrowser(t, loginUrl);
+    const browser = await approveInBrowser(t, loginUrl, { username: "alice", password: PW });
     const done = await poll();
     assert.equal(done.status, 200);
     const creds = orgJson.object(await done.text());
