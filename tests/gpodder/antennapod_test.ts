@@ -149,6 +149,22 @@ Deno.test("AntennaPod gpodder.net: answers carry integer timestamps, no null key
     );
     // The server keeps the sanitized URL; AntennaPod does not apply update_urls.
     assert.deepEqual(subs.add, ["http://feeds.example.org/a.xml"]);
+
+    // A queue re-sent after a failed batch (it is cleared only once all went up): once.
+    const again = await gp.getEpisodeActionChanges(0);
+    assert.equal(again.actions.length, 1);
+    await gp.uploadEpisodeActions(again.actions);
+    assert.equal((await gp.getEpisodeActionChanges(0)).actions.length, 1);
+
+    // uploadSubscriptions (simple API, "plain/text" body) and getSubscriptionsOfDevice.
+    const put = await gp.http.request("PUT", "/subscriptions/alice/pixel.txt", {
+      body: `${FEED_B}\n${FEED_C}\n`,
+      headers: { "Content-Type": "plain/text; charset=utf-8" },
+    });
+    assert.deepEqual([put.status, put.text], [200, ""]);
+    const opml = await gp.http.request("GET", "/subscriptions/alice/pixel.opml");
+    const urls = [...opml.text.matchAll(/xmlUrl="([^"]+)"/g)].map((m) => m[1]).sort();
+    assert.deepEqual(urls, [FEED_B, FEED_C]);
   } finally {
     await t.close();
   }
