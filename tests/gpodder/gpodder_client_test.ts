@@ -242,7 +242,7 @@ Deno.test("gPodder: a play without a position (playback started) keeps the synce
   }
 });
 
-Deno.test("gPodder: settings round trip and favorites in mygpoclient's Episode shape", async () => {
+Deno.test("gPodder: settings round trip in the account and podcast scopes; favorites answer a list", async () => {
   const t = await buildTestApp();
   try {
     await createUser(t.deps, { username: "alice", password: PW });

@@ -23,8 +23,8 @@ function mygpoclientMissing(): string | null {
       stderr: "null",
     }).outputSync();
     return out.success ? null : `${PYTHON} cannot import mygpoclient`;
-  } catch {
-    return `${PYTHON} is not installed`;
+  } catch (err) {
+    return `cannot run ${PYTHON} (${err instanceof Error ? err.message : err})`;
   }
 }
 
