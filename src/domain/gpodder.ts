@@ -68,8 +68,13 @@ function commandOf(a: EpisodeActionInput, item: string, meta: CommandMeta): Comm
   if (a.action !== "play") {
     return { type: "MarkEpisode", data: { feed: a.feed, item, action: a.action, at }, meta: m };
   }
+  // A play without a position (gPodder's "playback started") says nothing about where the
+  // listener is: it is a listen, keeping the known position, never a reset to 0.
+  if (a.position === undefined) {
+    return { type: "RecordListen", data: { feed: a.feed, item, at }, meta: m };
+  }
   const total = a.total !== undefined && a.total > 0 ? a.total : undefined;
-  const position = a.position !== undefined && a.position >= 0 ? a.position : 0;
+  const position = a.position >= 0 ? a.position : 0;
   const nearEnd = total !== undefined && position >= total - PLAYED_NEAR_END_S;
   return {
     type: "RecordPlay",

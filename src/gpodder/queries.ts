@@ -83,8 +83,11 @@ export function toGpAction(e: ActionLogEntry): GpAction {
   };
   if (e.device) out.device = e.device;
   if (e.action === "play") {
-    if (e.started !== undefined) out.started = e.started;
     out.position = e.position ?? 0;
+    // AntennaPod applies a position only with started ≥ 0 (and position, total > 0); a play
+    // recorded without one (REST, web, gateway) is a state, not a listening span: it starts
+    // where it stands, as AntennaPod's own first-sync uploads say.
+    out.started = e.started ?? out.position;
     if (e.total !== undefined) out.total = e.total;
   }
   return out;
