@@ -170,12 +170,23 @@ class Plan {
     }
   }
 
-  /** Points a person pointer at `at` (or nowhere); mutations only when it moves. */
-  person(out: Deno.KvMutation[], kind: "feed" | "item", hash: string, at: number | undefined) {
+  /**
+   * Points a person pointer at `at` (or nowhere); mutations only when it moves. A move
+   * marks the entity dirty: `plays_people` changes even when no count does (public ↔
+   * anonymous).
+   */
+  person(
+    out: Deno.KvMutation[],
+    kind: "feed" | "item",
+    hash: string,
+    entity: PopEntity | undefined,
+    at: number | undefined,
+  ) {
     const id = `${kind}/${hash}`;
     const prev = this.persons.get(id);
     if (prev === at) return;
     const userId = this.#userId;
+    if (entity) out.push({ type: "set", key: keys.popDirtyKey(kind, hash), value: entity });
     if (prev !== undefined) {
       out.push({ type: "delete", key: keys.popPersonKey(kind, hash, prev, userId) });
     }
@@ -217,7 +228,10 @@ class Plan {
     if (kind === "play" && value.level === "public") {
       for (const [k, h] of [["feed", fh], ["item", ih]] as const) {
         const prev = this.persons.get(`${k}/${h}`);
-        if (prev === undefined || value.at > prev) this.person(out, k, h, value.at);
+        const entity: PopEntity = k === "feed"
+          ? { feed: e.feed! }
+          : { feed: e.feed!, item: e.item };
+        if (prev === undefined || value.at > prev) this.person(out, k, h, entity, value.at);
       }
     }
     this.traces.set(mapKey, t);
@@ -260,7 +274,7 @@ class Plan {
     const out: Deno.KvMutation[] = [];
     for (const id of scoped) {
       const [kind, hash] = id.split("/") as ["feed" | "item", string];
-      this.person(out, kind, hash, this.#newestPublicPlay(kind, hash));
+      this.person(out, kind, hash, this.#entityOf(kind, hash), this.#newestPublicPlay(kind, hash));
     }
     if (out.length > 0) this.steps.push({ seq, mutations: out });
   }
@@ -272,6 +286,15 @@ class Plan {
     if (scope.ih !== undefined) return hash === scope.ih;
     // An episode is in a feed's scope when one of its traces is under that feed.
     return [...this.traces.values()].some((t) => t.ih === hash && t.fh === scope.fh);
+  }
+
+  /** The feed or episode a hash stands for, from one of its traces. */
+  #entityOf(kind: "feed" | "item", hash: string): PopEntity | undefined {
+    for (const { fh, ih, value } of this.traces.values()) {
+      if (kind === "feed" && fh === hash) return { feed: value.feed };
+      if (kind === "item" && ih === hash) return { feed: value.feed, item: value.item };
+    }
+    return undefined;
   }
 
   #newestPublicPlay(kind: "feed" | "item", hash: string): number | undefined {
