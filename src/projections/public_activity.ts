@@ -280,10 +280,14 @@ class Plan {
   }
 
   #inScope(id: string, scope: { fh?: string; ih?: string }): boolean {
-    if (scope.fh === undefined) return true;
+    if (scope.fh === undefined && scope.ih === undefined) return true;
     const [kind, hash] = id.split("/");
+    if (scope.ih !== undefined) {
+      if (kind === "item") return hash === scope.ih;
+      // A feed is in an episode's scope when one of the episode's traces is under it.
+      return [...this.traces.values()].some((t) => t.ih === scope.ih && t.fh === hash);
+    }
     if (kind === "feed") return hash === scope.fh;
-    if (scope.ih !== undefined) return hash === scope.ih;
     // An episode is in a feed's scope when one of its traces is under that feed.
     return [...this.traces.values()].some((t) => t.ih === hash && t.fh === scope.fh);
   }
@@ -321,8 +325,9 @@ export function planPublicActivity(
   for (const e of events) {
     if (e.type === "privacy_changed") {
       const scope = e.data.scope;
+      // An item override holds for the episode under any feed, not only the one it names.
       plan.reevaluate(e.seq, {
-        fh: scope === "user" ? undefined : plan.hash("f", e.feed!),
+        fh: scope === "feed" ? plan.hash("f", e.feed!) : undefined,
         ih: scope === "item" ? plan.hash("i", e.item!) : undefined,
       });
       continue;
@@ -416,9 +421,11 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
     for (const [i, h] of items) hashes.set(`i:${i}`, h);
 
     const changes = events.filter((e) => e.type === "privacy_changed");
-    const userScope = changes.some((e) => e.data.scope === "user");
+    // An item change reads all the user's traces too: the episode may be traced under
+    // other feeds than the one the change names (traces are keyed by feed first).
+    const wholeUser = changes.some((e) => e.data.scope !== "feed");
     const scopedFeeds = new Set(
-      changes.filter((e) => e.feed !== undefined).map((e) => feeds.get(e.feed!)!),
+      changes.filter((e) => e.data.scope === "feed").map((e) => feeds.get(e.feed!)!),
     );
     const overrides = await loadOverrides(kv, userId, changes.length > 0, feeds, items);
 
@@ -427,7 +434,7 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
       const [, , fh, ih, tid] = key as [string, string, string, string, string];
       traces.set(traceMapKey(fh, ih, tid), { fh, ih, tid, value });
     };
-    const listed = userScope
+    const listed = wholeUser
       ? [keys.tracePrefix(userId)]
       : [...scopedFeeds].map((fh) => keys.tracePrefix(userId, fh));
     for (const prefix of listed) {
@@ -438,7 +445,7 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
       const a = activityOf(e);
       if (!a || e.feed === undefined) continue;
       const fh = feeds.get(e.feed)!;
-      if (userScope || scopedFeeds.has(fh)) continue;
+      if (wholeUser || scopedFeeds.has(fh)) continue;
       wanted.push(
         keys.traceKey(userId, fh, e.item === undefined ? "" : items.get(e.item)!, a.traceId),
       );
@@ -446,7 +453,7 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
     for (const e of await getAll<Trace>(kv, wanted)) if (e.value) take(e.key, e.value);
 
     const persons = new Map<string, number>();
-    if (userScope) {
+    if (wholeUser) {
       for await (const e of kv.list<{ at: number }>({ prefix: keys.publicPersonPrefix(userId) })) {
         persons.set(`${String(e.key[2])}/${String(e.key[3])}`, e.value.at);
       }
