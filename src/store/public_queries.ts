@@ -196,7 +196,9 @@ const ALIASES: Record<string, ActivityKind> = {
  * @throws {ValidationError} for anything else.
  */
 export function parseActivityKind(text: string): ActivityKind {
-  const kind = ALIASES[text.toLowerCase()];
+  const name = text.toLowerCase();
+  // Own keys only: "constructor" or "__proto__" must not reach a KV key.
+  const kind = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
   if (!kind) {
     throw new ValidationError(
       "validation_failed",
