@@ -198,3 +198,37 @@ Deno.test("plays of one episode count once a day; position updates leave no trac
     assert.equal((await pub(t, "/timeline")).body.events.length, 2);
   });
 });
+
+Deno.test("an episode played under two feeds is listed under one of them at a time, and under none once private", async () => {
+  await withApi({}, async ({ t, api: alice, user }) => {
+    const bob = await user("bob");
+    // The same episode (guid and enclosure) in two podcasts' feeds.
+    const episode = itemId(1, 1);
+    const lists = async () => {
+      const all = (await pub(t, "/trending/episodes")).body.episodes as Json[];
+      for (const f of [1, 2]) {
+        const ofFeed = (await pub(t, `/trending/episodes?feed=${feedId(f)}`)).body.episodes;
+        assert.deepEqual(ofFeed, all.filter((e) => e.rss_source_feed === feedId(f)), `feed ${f}`);
+      }
+      return all;
+    };
+    await alice.post("/play", {
+      rss_source_feed: feedId(1),
+      rss_source_item: episode,
+      position: 1,
+    });
+    await settle(t);
+    assert.equal((await lists()).length, 1);
+    t.clock.advance(1_000);
+    await bob.post("/play", { rss_source_feed: feedId(2), rss_source_item: episode, position: 1 });
+    await settle(t);
+    const both = await lists();
+    assert.equal(both.length, 1);
+    assert.deepEqual([both[0].plays, both[0].plays_people], [2, ["bob", "alice"]]);
+
+    await alice.put("/privacy", { privacy: "private" });
+    await bob.put("/privacy", { privacy: "private" });
+    await settle(t);
+    assert.deepEqual(await lists(), []);
+  });
+});
