@@ -39,6 +39,11 @@ export interface ModelEntry {
 export interface ModelRecord {
   feed: string;
   item?: string;
+  /**
+   * An episode's feeds: it may be heard under several, and its record names one of them
+   * (the API does not say which).
+   */
+  feeds?: string[];
   score: number;
   score_previous: number;
   plays: number;
@@ -249,7 +254,7 @@ export class PublicModel {
       if (!r) {
         r = {
           feed,
-          ...(item === undefined ? {} : { item }),
+          ...(item === undefined ? {} : { item, feeds: [] }),
           score: 0,
           score_previous: 0,
           plays: 0,
@@ -267,6 +272,10 @@ export class PublicModel {
     // Newest public play per entity and user.
     const newest = new Map<string, Map<number, number>>();
     for (const t of this.traces) {
+      if (t.item !== undefined) {
+        const r = get(t.feed, t.item);
+        if (!r.feeds!.includes(t.feed)) r.feeds!.push(t.feed);
+      }
       const level = this.levelOf(t.user, t.feed, t.item);
       if (level === "private") continue;
       const age = nowBucket - Math.floor(t.at / this.#bucketMs);

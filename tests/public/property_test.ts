@@ -19,8 +19,16 @@ import { type Level, PublicModel } from "./_model.ts";
 const LEVELS: readonly Level[] = ["public", "anonymous", "private"];
 type Action =
   | { t: "sub" | "unsub"; u: number; f: number }
-  | { t: "play"; u: number; f: number; e: number; position: number; played?: boolean }
-  | { t: "save" | "unsave" | "share"; u: number; f: number; e: number }
+  | {
+    t: "play";
+    u: number;
+    f: number;
+    e: number;
+    via: number;
+    position: number;
+    played?: boolean;
+  }
+  | { t: "save" | "unsave" | "share"; u: number; f: number; e: number; via: number }
   | {
     t: "privacy";
     u: number;
@@ -37,13 +45,18 @@ type Action =
 const user = fc.nat({ max: 5 });
 const feed = fc.constantFrom(...FEEDS);
 const episode = fc.constantFrom(...EPISODES);
+/** Now and then an episode is heard (or named) under another podcast's feed (0: its own). */
+const otherFeed = fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, {
+  weight: 1,
+  arbitrary: feed,
+});
 const privacyAction: fc.Arbitrary<Action> = fc.record({
   t: fc.constant("privacy" as const),
   u: user,
   scope: fc.constantFrom("user" as const, "feed" as const, "item" as const),
   f: feed,
   e: episode,
-  named: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: feed }),
+  named: otherFeed,
   level: fc.option(fc.constantFrom(...LEVELS), { nil: null, freq: 4 }),
 });
 /** Waits that put earlier activity right at a period's edge (buckets are 21,428 ms). */
@@ -71,6 +84,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       u: user,
       f: feed,
       e: episode,
+      via: otherFeed,
       position: fc.constantFrom(0, 30, 600, 1800),
       played: fc.option(fc.boolean(), { nil: undefined }),
     }),
@@ -82,6 +96,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       u: user,
       f: feed,
       e: episode,
+      via: otherFeed,
     }),
   },
   { weight: 4, arbitrary: privacyAction },
@@ -159,7 +174,7 @@ async function subscription(x: Run, a: Extract<Action, { t: "sub" | "unsub" }>):
 
 async function play(x: Run, a: Extract<Action, { t: "play" }>): Promise<void> {
   const [u, api, what] = who(x, a);
-  const f = feedId(a.f);
+  const f = feedId(a.via || a.f);
   const item = itemOf(a.f, a.e);
   const want = x.model.play(u, f, item, a.position, a.played, x.t.clock.now());
   const body = {
@@ -193,7 +208,7 @@ async function privacy(x: Run, a: Extract<Action, { t: "privacy" }>): Promise<vo
 
 async function mark(x: Run, a: Extract<Action, { t: "save" | "unsave" | "share" }>): Promise<void> {
   const [u, api, what] = who(x, a);
-  const f = feedId(a.f);
+  const f = feedId(a.via || a.f);
   const item = itemOf(a.f, a.e);
   const want = x.model.mark(u, a.t, f, item, x.t.clock.now());
   const path = `/episodes/${item}/${a.t === "share" ? "share" : "save"}?feed=${f}`;
