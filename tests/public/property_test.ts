@@ -112,6 +112,8 @@ const scenario = fc.record({
   setup: fc.array(privacyAction, { maxLength: 6, size: "max" }),
   actions: fc.array(action, { minLength: 20, maxLength: 80, size: "max" }),
   finalWait: fc.oneof(fc.constant(0), boundary),
+  /** Rebuild the projections from the streams at the end, and check everything again. */
+  rebuild: fc.boolean(),
   pageSize: fc.integer({ min: 2, max: 7 }),
   eventsPerUser: fc.integer({ min: 1, max: 8 }),
   usersPerPass: fc.integer({ min: 1, max: 4 }),
@@ -240,6 +242,10 @@ async function run(s: Scenario): Promise<void> {
     for (const a of [...s.setup, ...s.actions]) await act(x, a);
     t.clock.advance(s.finalWait);
     await settle(x, true);
+    await checkAll(x);
+    if (!s.rebuild) return;
+    await runner.rebuild();
+    await runPopularityRoll(t.deps);
     await checkAll(x);
   });
 }
