@@ -4,8 +4,8 @@
  * records its current visibility); traces that are public or anonymous become timeline
  * entries (anonymous ones with no user identifier anywhere in their keys or values) and
  * popularity counts per time bucket; public plays feed `plays_people`. A privacy change
- * re-evaluates only that user's traces in its scope, both ways, so its cost grows with
- * those traces, not with anybody's history.
+ * re-evaluates only that user's traces in its scope, both ways, reading that user's
+ * traces: its cost grows with them, not with anybody's history.
  */
 import { isoAt } from "../clock.ts";
 import {
@@ -421,12 +421,10 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
     for (const [i, h] of items) hashes.set(`i:${i}`, h);
 
     const changes = events.filter((e) => e.type === "privacy_changed");
-    // An item change reads all the user's traces too: the episode may be traced under
-    // other feeds than the one the change names (traces are keyed by feed first).
-    const wholeUser = changes.some((e) => e.data.scope !== "feed");
-    const scopedFeeds = new Set(
-      changes.filter((e) => e.data.scope === "feed").map((e) => feeds.get(e.feed!)!),
-    );
+    // Any change reads all the user's traces: an episode may be traced under several
+    // feeds (traces are keyed by feed first), and an item override, like an episode's
+    // plays_people pointer after a feed change, concerns its traces under every feed.
+    const wholeUser = changes.length > 0;
     const overrides = await loadOverrides(kv, userId, changes.length > 0, feeds, items);
 
     const traces = new Map<string, LoadedTrace>();
@@ -434,21 +432,17 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
       const [, , fh, ih, tid] = key as [string, string, string, string, string];
       traces.set(traceMapKey(fh, ih, tid), { fh, ih, tid, value });
     };
-    const listed = wholeUser
-      ? [keys.tracePrefix(userId)]
-      : [...scopedFeeds].map((fh) => keys.tracePrefix(userId, fh));
-    for (const prefix of listed) {
-      for await (const e of kv.list<Trace>({ prefix }, { batchSize: 500 })) take(e.key, e.value);
-    }
     const wanted: Deno.KvKey[] = [];
-    for (const e of events) {
-      const a = activityOf(e);
-      if (!a || e.feed === undefined) continue;
-      const fh = feeds.get(e.feed)!;
-      if (wholeUser || scopedFeeds.has(fh)) continue;
-      wanted.push(
-        keys.traceKey(userId, fh, e.item === undefined ? "" : items.get(e.item)!, a.traceId),
-      );
+    if (wholeUser) {
+      const prefix = keys.tracePrefix(userId);
+      for await (const e of kv.list<Trace>({ prefix }, { batchSize: 500 })) take(e.key, e.value);
+    } else {
+      for (const e of events) {
+        const a = activityOf(e);
+        if (!a || e.feed === undefined) continue;
+        const ih = e.item === undefined ? "" : items.get(e.item)!;
+        wanted.push(keys.traceKey(userId, feeds.get(e.feed)!, ih, a.traceId));
+      }
     }
     for (const e of await getAll<Trace>(kv, wanted)) if (e.value) take(e.key, e.value);
 
