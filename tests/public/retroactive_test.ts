@@ -201,3 +201,21 @@ Deno.test("an anonymous listener turning public gets a profile and a name on pas
     assert.ok(events.every((e) => e.user === "alice"));
   });
 });
+
+Deno.test("a podcast made private keeps the listener named on an episode they also heard, in public, under another feed", async () => {
+  await withApi({}, async ({ t, user }) => {
+    const bob = await user("bob");
+    const episode = itemId(2, 1);
+    await bob.post("/play", { rss_source_feed: feedId(2), rss_source_item: episode, position: 1 });
+    t.clock.advance(10_000);
+    // The same episode, listed in another podcast's feed, heard again there.
+    await bob.post("/play", { rss_source_feed: feedId(1), rss_source_item: episode, position: 2 });
+    await settle(t);
+    await bob.put("/privacy", { privacy: "private", feed: feedId(1) });
+    await settle(t);
+    const r = (await pub(t, `/episode/${episode}/popularity`)).body;
+    assert.deepEqual([r.plays, r.plays_people], [1, ["bob"]], "the feed 2 play is public");
+    assert.deepEqual((await pub(t, `/feed/${feedId(2)}/popularity`)).body.plays_people, ["bob"]);
+    assert.deepEqual((await pub(t, `/feed/${feedId(1)}/popularity`)).body.plays_people, []);
+  });
+});
