@@ -40,7 +40,9 @@ type Action =
     level: Level | null;
   }
   | { t: "wait"; ms: number }
-  | { t: "project" | "settle" };
+  | { t: "project" | "settle" }
+  /** A projection pass killed before its commit number `at` (if it gets that far). */
+  | { t: "crash"; at: number };
 
 const user = fc.nat({ max: 5 });
 const feed = fc.constantFrom(...FEEDS);
@@ -105,6 +107,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ t: fc.constantFrom("project" as const, "settle" as const) }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant("crash" as const), at: fc.nat({ max: 6 }) }),
+  },
 );
 const scenario = fc.record({
   defaultPrivacy: fc.constantFrom<Level>("public", "public", "anonymous", "private"),
@@ -135,6 +141,22 @@ async function settle(x: Run, roll: boolean): Promise<void> {
   if (roll) await runPopularityRoll(x.t.deps);
 }
 
+async function crash(x: Run, at: number): Promise<void> {
+  const { kv, store, logger, config, clock } = x.t.deps;
+  const doomed = new ProjectionRunner({ kv, store, logger, config, clock }, GLOBAL_PROJECTIONS, {
+    eventsPerUser: x.s.eventsPerUser,
+    usersPerPass: x.s.usersPerPass,
+    beforeCommit: (i) => {
+      if (i === at) throw new Error("killed");
+    },
+  });
+  try {
+    await doomed.drainAll();
+  } catch (err) {
+    if (!(err instanceof Error) || err.message !== "killed") throw err;
+  }
+}
+
 async function act(x: Run, a: Action): Promise<void> {
   switch (a.t) {
     case "wait":
@@ -142,6 +164,8 @@ async function act(x: Run, a: Action): Promise<void> {
     case "project":
     case "settle":
       return await settle(x, a.t === "settle");
+    case "crash":
+      return await crash(x, a.at);
     case "sub":
     case "unsub":
       return await subscription(x, a);
