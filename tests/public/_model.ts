@@ -244,6 +244,15 @@ export class PublicModel {
     return out;
   }
 
+  /** Users with at least one public play (the only ones plays_people may name). */
+  publicPlayers(): Set<number> {
+    const out = new Set<number>();
+    for (const t of this.traces) {
+      if (t.kind === "play" && this.levelOf(t.user, t.feed, t.item) === "public") out.add(t.user);
+    }
+    return out;
+  }
+
   /** Rolled records of every feed (`f|feed`) and episode (`i|item`) as of `now`. */
   records(now: number): Map<string, ModelRecord> {
     const nowBucket = Math.floor(now / this.#bucketMs);

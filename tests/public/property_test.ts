@@ -12,8 +12,8 @@ import { runPopularityRoll } from "../../jobs/mod.ts";
 import { ProjectionRunner } from "../../src/projections/runner.ts";
 import { GLOBAL_PROJECTIONS } from "../../src/services.ts";
 import type { AuthTestApp } from "../_support/auth_app.ts";
-import { type ApiClient, feedId, withApi } from "../api/_api.ts";
-import { checkAll, EPISODES, FEEDS, itemOf } from "./_checks.ts";
+import { type ApiClient, feedId, itemId, withApi } from "../api/_api.ts";
+import { checkAll, EPISODES, FEEDS } from "./_checks.ts";
 import { type Level, PublicModel } from "./_model.ts";
 
 const LEVELS: readonly Level[] = ["public", "anonymous", "private"];
@@ -201,7 +201,7 @@ async function subscription(x: Run, a: Extract<Action, { t: "sub" | "unsub" }>):
 async function play(x: Run, a: Extract<Action, { t: "play" }>): Promise<void> {
   const [u, api, what] = who(x, a);
   const f = feedId(a.via || a.f);
-  const item = itemOf(a.f, a.e);
+  const item = itemId(a.f, a.e);
   const want = x.model.play(u, f, item, a.position, a.played, x.t.clock.now());
   const body = {
     rss_source_feed: f,
@@ -221,7 +221,7 @@ async function privacy(x: Run, a: Extract<Action, { t: "privacy" }>): Promise<vo
     ? {}
     : a.scope === "feed"
     ? { feed: f }
-    : { feed: a.named ? feedId(a.named) : f, item: itemOf(a.f, a.e) };
+    : { feed: a.named ? feedId(a.named) : f, item: itemId(a.f, a.e) };
   x.model.setPrivacy(u, target, a.level);
   const r = a.level === null
     ? await api.delete(`/privacy?${new URLSearchParams(target as Record<string, string>)}`)
@@ -235,7 +235,7 @@ async function privacy(x: Run, a: Extract<Action, { t: "privacy" }>): Promise<vo
 async function mark(x: Run, a: Extract<Action, { t: "save" | "unsave" | "share" }>): Promise<void> {
   const [u, api, what] = who(x, a);
   const f = feedId(a.via || a.f);
-  const item = itemOf(a.f, a.e);
+  const item = itemId(a.f, a.e);
   const want = x.model.mark(u, a.t, f, item, x.t.clock.now());
   const path = `/episodes/${item}/${a.t === "share" ? "share" : "save"}?feed=${f}`;
   const r = a.t === "unsave" ? await api.delete(path) : await api.post(path);
