@@ -18,6 +18,7 @@ import {
 } from "./_compare.ts";
 import { type PublicModel, recordShows } from "./_model.ts";
 
+/** The test feeds (`feedId(n)`) and their episodes (`itemId(n, e)`). */
 export const FEEDS = [1, 2, 3];
 export const EPISODES = [1, 2, 3];
 

@@ -5,7 +5,9 @@
  * into its own popularity buckets. The property test compares every public answer with it.
  */
 
+/** A privacy level. */
 export type Level = "public" | "anonymous" | "private";
+/** A kind of public activity (`save` is the SPEC's like). */
 export type Kind = "subscribe" | "play" | "save" | "share";
 
 const POINTS: Record<Kind, number> = { subscribe: 10, play: 5, save: 3, share: 2 };
