@@ -89,10 +89,8 @@ export function publicRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get("/users/:username/playlists/:id", async (c) => {
-    const pl = await publicPlaylist(kv, c.req.param("username"), c.req.param("id"));
-    return pl
-      ? c.json({ username: c.req.param("username").toLowerCase(), playlist: pl })
-      : notFound();
+    const found = await publicPlaylist(kv, c.req.param("username"), c.req.param("id"));
+    return found ? c.json(found) : notFound();
   });
 
   // Anything else under /api/v1/public is a plain 404 (not the API's 401).

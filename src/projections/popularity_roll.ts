@@ -235,7 +235,10 @@ async function rollOne(
   const fh = a.kind === "item" ? await feedHash(a.entity.feed) : a.hash;
   if (old && old.score > 0) {
     op.delete(keys.trendingKey(a.kind, old.score, a.hash));
-    if (a.kind === "item") op.delete(keys.trendingByFeedKey(fh, old.score, a.hash));
+    // Under the feed the old record named: an episode heard under two feeds may move.
+    if (a.kind === "item") {
+      op.delete(keys.trendingByFeedKey(await feedHash(old.feed), old.score, a.hash));
+    }
   }
   const empty = record.score === 0 && record.score_previous === 0 &&
     record.plays_people.length === 0;

@@ -4,8 +4,8 @@
  * records its current visibility); traces that are public or anonymous become timeline
  * entries (anonymous ones with no user identifier anywhere in their keys or values) and
  * popularity counts per time bucket; public plays feed `plays_people`. A privacy change
- * re-evaluates only that user's traces in its scope, both ways, so its cost grows with
- * those traces, not with anybody's history.
+ * re-evaluates only that user's traces in its scope, both ways, reading that user's
+ * traces: its cost grows with them, not with anybody's history.
  */
 import { isoAt } from "../clock.ts";
 import {
@@ -170,12 +170,23 @@ class Plan {
     }
   }
 
-  /** Points a person pointer at `at` (or nowhere); mutations only when it moves. */
-  person(out: Deno.KvMutation[], kind: "feed" | "item", hash: string, at: number | undefined) {
+  /**
+   * Points a person pointer at `at` (or nowhere); mutations only when it moves. A move
+   * marks the entity dirty: `plays_people` changes even when no count does (public ↔
+   * anonymous).
+   */
+  person(
+    out: Deno.KvMutation[],
+    kind: "feed" | "item",
+    hash: string,
+    entity: PopEntity | undefined,
+    at: number | undefined,
+  ) {
     const id = `${kind}/${hash}`;
     const prev = this.persons.get(id);
     if (prev === at) return;
     const userId = this.#userId;
+    if (entity) out.push({ type: "set", key: keys.popDirtyKey(kind, hash), value: entity });
     if (prev !== undefined) {
       out.push({ type: "delete", key: keys.popPersonKey(kind, hash, prev, userId) });
     }
@@ -217,7 +228,10 @@ class Plan {
     if (kind === "play" && value.level === "public") {
       for (const [k, h] of [["feed", fh], ["item", ih]] as const) {
         const prev = this.persons.get(`${k}/${h}`);
-        if (prev === undefined || value.at > prev) this.person(out, k, h, value.at);
+        const entity: PopEntity = k === "feed"
+          ? { feed: e.feed! }
+          : { feed: e.feed!, item: e.item };
+        if (prev === undefined || value.at > prev) this.person(out, k, h, entity, value.at);
       }
     }
     this.traces.set(mapKey, t);
@@ -260,7 +274,7 @@ class Plan {
     const out: Deno.KvMutation[] = [];
     for (const id of scoped) {
       const [kind, hash] = id.split("/") as ["feed" | "item", string];
-      this.person(out, kind, hash, this.#newestPublicPlay(kind, hash));
+      this.person(out, kind, hash, this.#entityOf(kind, hash), this.#newestPublicPlay(kind, hash));
     }
     if (out.length > 0) this.steps.push({ seq, mutations: out });
   }
@@ -290,12 +304,25 @@ class Plan {
   }
 
   #inScope(id: string, scope: { fh?: string; ih?: string }): boolean {
-    if (scope.fh === undefined) return true;
+    if (scope.fh === undefined && scope.ih === undefined) return true;
     const [kind, hash] = id.split("/");
+    if (scope.ih !== undefined) {
+      if (kind === "item") return hash === scope.ih;
+      // A feed is in an episode's scope when one of the episode's traces is under it.
+      return [...this.traces.values()].some((t) => t.ih === scope.ih && t.fh === hash);
+    }
     if (kind === "feed") return hash === scope.fh;
-    if (scope.ih !== undefined) return hash === scope.ih;
     // An episode is in a feed's scope when one of its traces is under that feed.
     return [...this.traces.values()].some((t) => t.ih === hash && t.fh === scope.fh);
+  }
+
+  /** The feed or episode a hash stands for, from one of its traces. */
+  #entityOf(kind: "feed" | "item", hash: string): PopEntity | undefined {
+    for (const { fh, ih, value } of this.traces.values()) {
+      if (kind === "feed" && fh === hash) return { feed: value.feed };
+      if (kind === "item" && ih === hash) return { feed: value.feed, item: value.item };
+    }
+    return undefined;
   }
 
   #newestPublicPlay(kind: "feed" | "item", hash: string): number | undefined {
@@ -344,8 +371,9 @@ export function planPublicActivity(
   for (const e of events) {
     if (e.type === "privacy_changed") {
       const scope = e.data.scope;
+      // An item override holds for the episode under any feed, not only the one it names.
       plan.reevaluate(e.seq, {
-        fh: scope === "user" ? undefined : plan.hash("f", e.feed!),
+        fh: scope === "feed" ? plan.hash("f", e.feed!) : undefined,
         ih: scope === "item" ? plan.hash("i", e.item!) : undefined,
       });
       continue;
@@ -438,10 +466,10 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
     for (const [i, h] of items) hashes.set(`i:${i}`, h);
 
     const changes = events.filter((e) => e.type === "privacy_changed");
-    const userScope = changes.some((e) => e.data.scope === "user");
-    const scopedFeeds = new Set(
-      changes.filter((e) => e.feed !== undefined).map((e) => feeds.get(e.feed!)!),
-    );
+    // Any change reads all the user's traces: an episode may be traced under several
+    // feeds (traces are keyed by feed first), and an item override, like an episode's
+    // plays_people pointer after a feed change, concerns its traces under every feed.
+    const wholeUser = changes.length > 0;
     const overrides = await loadOverrides(kv, userId, changes.length > 0, feeds, items);
 
     const traces = new Map<string, LoadedTrace>();
@@ -449,26 +477,22 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
       const [, , fh, ih, tid] = key as [string, string, string, string, string];
       traces.set(traceMapKey(fh, ih, tid), { fh, ih, tid, value });
     };
-    const listed = userScope
-      ? [keys.tracePrefix(userId)]
-      : [...scopedFeeds].map((fh) => keys.tracePrefix(userId, fh));
-    for (const prefix of listed) {
-      for await (const e of kv.list<Trace>({ prefix }, { batchSize: 500 })) take(e.key, e.value);
-    }
     const wanted: Deno.KvKey[] = [];
-    for (const e of events) {
-      const a = activityOf(e);
-      if (!a || e.feed === undefined) continue;
-      const fh = feeds.get(e.feed)!;
-      if (userScope || scopedFeeds.has(fh)) continue;
-      wanted.push(
-        keys.traceKey(userId, fh, e.item === undefined ? "" : items.get(e.item)!, a.traceId),
-      );
+    if (wholeUser) {
+      const prefix = keys.tracePrefix(userId);
+      for await (const e of kv.list<Trace>({ prefix }, { batchSize: 500 })) take(e.key, e.value);
+    } else {
+      for (const e of events) {
+        const a = activityOf(e);
+        if (!a || e.feed === undefined) continue;
+        const ih = e.item === undefined ? "" : items.get(e.item)!;
+        wanted.push(keys.traceKey(userId, feeds.get(e.feed)!, ih, a.traceId));
+      }
     }
     for (const e of await getAll<Trace>(kv, wanted)) if (e.value) take(e.key, e.value);
 
     const persons = new Map<string, number>();
-    if (userScope) {
+    if (wholeUser) {
       for await (const e of kv.list<{ at: number }>({ prefix: keys.publicPersonPrefix(userId) })) {
         persons.set(`${String(e.key[2])}/${String(e.key[3])}`, e.value.at);
       }

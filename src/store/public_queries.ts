@@ -196,7 +196,9 @@ const ALIASES: Record<string, ActivityKind> = {
  * @throws {ValidationError} for anything else.
  */
 export function parseActivityKind(text: string): ActivityKind {
-  const kind = ALIASES[text.toLowerCase()];
+  const name = text.toLowerCase();
+  // Own keys only: "constructor" or "__proto__" must not reach a KV key.
+  const kind = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
   if (!kind) {
     throw new ValidationError(
       "validation_failed",
@@ -353,15 +355,18 @@ export async function publicProfile(kv: Deno.Kv, username: string): Promise<Publ
   };
 }
 
-/** One public playlist of a listener, or null when it is not public (or not there). */
+/**
+ * One public playlist of a listener with the listener's username, or null when it is not
+ * public (or not there).
+ */
 export async function publicPlaylist(
   kv: Deno.Kv,
   username: string,
   id: string,
-): Promise<PlaylistOut | null> {
+): Promise<{ username: string; playlist: PlaylistOut } | null> {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) return null;
   const user = await userByName(kv, username);
   if (!user) return null;
   const pl = await getPlaylist(kv, user.id, id);
-  return pl && pl.is_public && !pl.deleted_at ? pl : null;
+  return pl && pl.is_public && !pl.deleted_at ? { username: user.username, playlist: pl } : null;
 }
