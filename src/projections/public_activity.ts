@@ -298,7 +298,7 @@ class Plan {
     const out: Deno.KvMutation[] = [];
     for (const id of [...entities].sort()) {
       const [kind, hash] = id.split("/") as ["feed" | "item", string];
-      this.person(out, kind, hash, this.#newestPublicPlay(kind, hash));
+      this.person(out, kind, hash, this.#entityOf(kind, hash), this.#newestPublicPlay(kind, hash));
     }
     if (out.length > 0) this.steps.push({ seq: 0, mutations: out });
   }
@@ -535,23 +535,17 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
 
   async forget(env, userId, scope) {
     const { kv, config } = env;
-    const narrow = scope.kind === "history" && scope.history.scope !== "user";
-    const fh = narrow ? await feedHash(scope.history.feed!) : undefined;
+    // All the user's traces: an episode heard under several feeds keeps its other plays.
     const traces = new Map<string, LoadedTrace>();
     for await (
-      const e of kv.list<Trace>({ prefix: keys.tracePrefix(userId, fh) }, { batchSize: 500 })
+      const e of kv.list<Trace>({ prefix: keys.tracePrefix(userId) }, { batchSize: 500 })
     ) {
       const [, , tfh, ih, tid] = e.key as [string, string, string, string, string];
       traces.set(traceMapKey(tfh, ih, tid), { fh: tfh, ih, tid, value: e.value });
     }
     const persons = new Map<string, number>();
     for await (const e of kv.list<{ at: number }>({ prefix: keys.publicPersonPrefix(userId) })) {
-      const id = `${String(e.key[2])}/${String(e.key[3])}`;
-      if (
-        !narrow || id === `feed/${fh}` || [...traces.values()].some((t) => `item/${t.ih}` === id)
-      ) {
-        persons.set(id, e.value.at);
-      }
+      persons.set(`${String(e.key[2])}/${String(e.key[3])}`, e.value.at);
     }
     const user = await kv.get<{ username: string }>(keys.userKey(userId));
     const ctx: PublicContext = {
