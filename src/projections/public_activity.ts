@@ -38,6 +38,11 @@ export interface Trace {
   readonly level: PrivacyLevel;
   /** Its timeline entry id (a hash of the event id: unlinkable to other entries). */
   readonly eid: string;
+  /**
+   * Its entry id while anonymous: another hash of the event id, so an entry seen while
+   * public cannot be recognised once its listener turns anonymous.
+   */
+  readonly aid?: string;
 }
 
 /** A timeline entry as stored (and answered). */
@@ -115,7 +120,7 @@ class Plan {
     this.#nowBucket = bucketOf(ctx.pop, now);
   }
 
-  hash(prefix: "f" | "i" | "e", id: string): string {
+  hash(prefix: "f" | "i" | "e" | "a", id: string): string {
     const h = this.#ctx.hashes.get(`${prefix}:${id}`);
     if (h === undefined) throw new Error(`public projection: no hash loaded for ${prefix}`);
     return h;
@@ -131,8 +136,9 @@ class Plan {
     const { value: v } = t;
     if (!counts(v.level)) return;
     const at = timelineTime(v.level, v.at);
+    const id = v.level === "anonymous" ? v.aid ?? v.eid : v.eid;
     const entry: TimelineEntry = {
-      id: v.eid,
+      id,
       type: v.kind,
       ts: v.level === "anonymous" ? isoAt(timelineTime(v.level, Date.parse(v.ts))) : v.ts,
       feed: v.feed,
@@ -140,11 +146,11 @@ class Plan {
       ...(v.level === "public" ? { user: this.#ctx.username! } : {}),
     };
     const targets = [
-      keys.timelineKey(at, v.eid),
-      keys.timelineByFeedKey(t.fh, at, v.eid),
-      keys.timelineByKindKey(v.kind, at, v.eid),
+      keys.timelineKey(at, id),
+      keys.timelineByFeedKey(t.fh, at, id),
+      keys.timelineByKindKey(v.kind, at, id),
     ];
-    if (v.level === "public") targets.push(keys.timelineByUserKey(this.#userId, at, v.eid));
+    if (v.level === "public") targets.push(keys.timelineByUserKey(this.#userId, at, id));
     for (const key of targets) {
       out.push(add ? { type: "set", key, value: entry } : { type: "delete", key });
     }
@@ -218,6 +224,7 @@ class Plan {
       at: recordedMs(e),
       level: this.level(e.feed!, e.item),
       eid: this.hash("e", e.id),
+      aid: this.hash("a", e.id),
     };
     const t: LoadedTrace = { fh, ih, tid, value };
     const out: Deno.KvMutation[] = [
@@ -431,7 +438,8 @@ async function loadOverrides(
 /** The public activity projection's definition. */
 export const publicActivityProjection: GlobalProjection<PublicContext> = {
   name: "public",
-  version: 1,
+  // 2: anonymous entries get ids of their own.
+  version: 2,
   handles: new Set(["subscribed", "played", "saved", "shared", "privacy_changed"]),
   prefixes: [
     ["trace"],
@@ -461,6 +469,7 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
       if (e.feed !== undefined && !feeds.has(e.feed)) feeds.set(e.feed, await feedHash(e.feed));
       if (e.item !== undefined && !items.has(e.item)) items.set(e.item, await itemHash(e.item));
       hashes.set(`e:${e.id}`, await shortHash(`pub:${e.id}`));
+      hashes.set(`a:${e.id}`, await shortHash(`anon:${e.id}`));
     }
     for (const [f, h] of feeds) hashes.set(`f:${f}`, h);
     for (const [i, h] of items) hashes.set(`i:${i}`, h);

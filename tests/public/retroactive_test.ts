@@ -219,3 +219,22 @@ Deno.test("a podcast made private keeps the listener named on an episode they al
     assert.deepEqual((await pub(t, `/feed/${feedId(1)}/popularity`)).body.plays_people, []);
   });
 });
+
+Deno.test("an entry seen while public cannot be recognised once its listener turns anonymous", async () => {
+  await withApi({}, async ({ t, api: alice }) => {
+    await alice.post("/subscriptions", { rss_source_feed: feedId(1) });
+    await alice.post("/play", {
+      rss_source_feed: feedId(1),
+      rss_source_item: itemId(1, 1),
+      position: 5,
+    });
+    await settle(t);
+    const seen = ((await pub(t, "/timeline")).body.events as Json[]).map((e) => e.id as string);
+    assert.equal(seen.length, 2);
+    await alice.put("/privacy", { privacy: "anonymous" });
+    await settle(t);
+    const now = (await pub(t, "/timeline")).body.events as Json[];
+    assert.equal(now.length, 2);
+    assert.ok(now.every((e) => e.user === undefined && !seen.includes(e.id)));
+  });
+});
