@@ -2,12 +2,13 @@
  * The play gateway (SPEC §6.3): `GET /play/{user_token}/{feed}/{item}`, and
  * `GET /{user_token}/{feed}/{item}` on the play host. It checks the token, may-play rules
  * and ids, makes the play durable in one small commit, and redirects to the enclosure URL
- * of the item id, without waiting for the event log (see src/rss/gateway_processor.ts).
+ * of the item id — only when the feed lists that episode — without waiting for the event
+ * log (see src/rss/gateway_processor.ts).
  */
 import { type Context, Hono, type Next } from "hono";
 import { resolveUserToken } from "../src/auth/user_tokens.ts";
 import { decodeFeedId, decodeItemId } from "../src/domain/ids.ts";
-import { mayPlay, recordGatewayHit } from "../src/rss/gateway.ts";
+import { feedListsEpisode, mayPlay, recordGatewayHit } from "../src/rss/gateway.ts";
 import type { AppDeps } from "../src/services.ts";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
@@ -44,6 +45,8 @@ export function playRoutes(deps: AppDeps): Hono<AppEnv> {
     const { feed } = decodeFeedId(c.req.param("feed"));
     const { item, enclosureUrl } = decodeItemId(c.req.param("item"));
     if (!await mayPlay(deps.kv, userId, feed, item)) throw notFound();
+    // Only audio the feed itself lists: an item id naming another URL is no redirect.
+    if (!await feedListsEpisode(deps, feed, item)) throw notFound();
     // Normalised (punycode host, percent-encoded path) so it is a valid header value.
     const location = new URL(enclosureUrl).href;
     const play = await recordGatewayHit(deps, { userId, token, feed, item });

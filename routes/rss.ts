@@ -76,7 +76,7 @@ export function rssRoutes(deps: AppDeps): Hono<AppEnv> {
           });
         }
       }
-      const cached = await deps.feeds.load(feedUrl);
+      const cached = await deps.feeds.load(feedUrl, { purpose: "proxy" });
       const body = item ? deps.feeds.itemBytes(cached, item.guid, item.enclosureUrl) : cached.body;
       if (body === null) throw new HttpError(404, "not_found", "The feed has no such episode.");
       // Feed bodies are read into plain ArrayBuffers (never shared memory).

@@ -5,8 +5,7 @@
  */
 import { decodeItemId, encodeItemId, isHttpUrl, MAX_ITEM_ID_CHARS } from "../domain/ids.ts";
 import type { RssItem } from "./build.ts";
-import type { CachedFeed } from "./feed_loader.ts";
-import type { FeedItem } from "./parse.ts";
+import type { Feed, FeedItem } from "./parse.ts";
 
 /** A feed to include: canonical id and URL. */
 export interface FeedSource {
@@ -17,7 +16,7 @@ export interface FeedSource {
 /** What became of one feed: its cached body, or the error code that left it out. */
 export interface Gathered {
   readonly source: FeedSource;
-  readonly cached?: CachedFeed;
+  readonly feed?: Feed;
   readonly error?: string;
 }
 
@@ -31,7 +30,7 @@ export type PlayUrl = (feed: string, item: string) => string;
  */
 export async function gatherFeeds(
   sources: readonly FeedSource[],
-  load: (source: FeedSource) => Promise<CachedFeed>,
+  load: (source: FeedSource) => Promise<Feed>,
   options: { concurrency: number; deadlineMs: number },
 ): Promise<Gathered[]> {
   const results: Gathered[] = new Array(sources.length);
@@ -49,7 +48,7 @@ export async function gatherFeeds(
       const i = next++;
       const source = sources[i];
       const attempt = load(source).then(
-        (cached): Gathered => ({ source, cached }),
+        (feed): Gathered => ({ source, feed }),
         (err): Gathered => ({ source, error: (err as { code?: string })?.code ?? "error" }),
       );
       const r = await Promise.race([attempt, deadline]);
@@ -142,10 +141,10 @@ export function personalItem(
 export function latestItems(gathered: readonly Gathered[], playUrl: PlayUrl, limit: number) {
   const all: { item: RssItem; order: number }[] = [];
   for (const g of gathered) {
-    if (!g.cached) continue;
-    const podcast = podcastTitle(g.cached.feed.title, g.source.feedUrl);
-    const repeated = repeatedGuids(g.cached.feed.items);
-    for (const it of g.cached.feed.items) {
+    if (!g.feed) continue;
+    const podcast = podcastTitle(g.feed.title, g.source.feedUrl);
+    const repeated = repeatedGuids(g.feed.items);
+    for (const it of g.feed.items) {
       const item = personalItem(g.source, podcast, it, playUrl, repeated);
       if (item) all.push({ item, order: all.length });
     }

@@ -11,6 +11,7 @@ import { type FeedMetaInput, saveFeedMeta } from "../store/feed_meta.ts";
 import type { Resolver } from "./address.ts";
 import type { LruCache } from "./cache.ts";
 import { type CachedFeed, createFeedCache, loadFeed } from "./feed_loader.ts";
+import { saveFeedEpisodes } from "../store/feed_episodes.ts";
 import { type FeedItemIndex, indexFeedItems, itemBytesFromIndex } from "./filter.ts";
 import { HostLimiter } from "./host_limiter.ts";
 import type { Feed } from "./parse.ts";
@@ -75,8 +76,14 @@ export function feedMetaInput(feedUrl: string, feed: Feed): FeedMetaInput {
 
 /** Shared feed loading with cache, limits and metadata upkeep. */
 export class FeedService {
-  /** The proxy's LRU cache (500 entries, 5 minutes, 64 MiB by default). */
+  /** The public proxy's LRU cache (500 entries, 5 minutes, 64 MiB by default). */
   readonly cache: LruCache<CachedFeed>;
+  /**
+   * The cache of fetches made for users (personal feeds, metadata refresh, the gateway's
+   * check). Kept apart from the proxy's, so an anonymous proxy request never finds a feed
+   * warm because someone follows it (a hit would tell, by its latency or the metrics).
+   */
+  readonly userCache: LruCache<CachedFeed>;
   readonly hostLimiter: HostLimiter;
   /** Cache misses per client IP. */
   readonly missLimiter: TokenBuckets;
@@ -94,6 +101,7 @@ export class FeedService {
   constructor(deps: FeedServiceDeps, options: FeedServiceOptions = {}) {
     this.#deps = deps;
     this.cache = createFeedCache({ ...options.cache, clock: deps.clock });
+    this.userCache = createFeedCache({ ...options.cache, clock: deps.clock });
     this.hostLimiter = new HostLimiter(options.maxPerHost ?? 4);
     this.missLimiter = new TokenBuckets({
       capacity: options.missBurst ?? 60,
@@ -113,7 +121,7 @@ export class FeedService {
     };
   }
 
-  /** True when the feed is in the cache and fresh: serving it costs no fetch. */
+  /** True when the feed is in the proxy's cache and fresh: serving it costs no fetch. */
   isFresh(feedUrl: string): boolean {
     try {
       return this.cache.isFresh(parseFeedUrl(feedUrl).href);
@@ -122,18 +130,27 @@ export class FeedService {
     }
   }
 
+  #cacheFor(purpose: "proxy" | "user"): LruCache<CachedFeed> {
+    return purpose === "proxy" ? this.cache : this.userCache;
+  }
+
   /**
    * The feed from the cache or fetched (one fetch for concurrent callers). A newly fetched
    * body updates the feed's metadata in the background; `wanted` marks it as a
-   * subscriber's feed, to be kept refreshed.
+   * subscriber's feed, to be kept refreshed (with its episode list stored). The public
+   * proxy loads with `purpose: "proxy"`, through its own cache.
    * @throws {FeedError} as {@linkcode loadFeed} does.
    */
-  load(feedUrl: string, options: { wanted?: boolean } = {}): Promise<CachedFeed> {
+  load(
+    feedUrl: string,
+    options: { wanted?: boolean; purpose?: "proxy" | "user" } = {},
+  ): Promise<CachedFeed> {
     const wanted = options.wanted ?? false;
-    const hit = this.#freshAndRecorded(feedUrl, wanted);
+    const cache = this.#cacheFor(options.purpose ?? "user");
+    const hit = this.#freshAndRecorded(cache, feedUrl, wanted);
     if (hit) return hit;
     const loading = loadFeed(feedUrl, {
-      cache: this.cache,
+      cache,
       clock: this.#deps.clock,
       fetchOptions: this.#fetchOptions,
     });
@@ -156,15 +173,22 @@ export class FeedService {
     return itemBytesFromIndex(index, guid, enclosureUrl);
   }
 
-  /** Writes a feed's metadata from a loaded body (the refresh job forces it). */
+  /**
+   * Writes a feed's metadata from a loaded body (the refresh job forces it), and for a
+   * subscriber's feed its stored episode list (what personal feeds are built from).
+   */
   async recordMeta(
     feedUrl: string,
     cached: CachedFeed,
     options: { wanted?: boolean; force?: boolean } = {},
   ): Promise<boolean> {
     const input = feedMetaInput(feedUrl, cached.feed);
+    const now = this.#deps.clock.now();
+    if (options.wanted || options.force) {
+      await saveFeedEpisodes(this.#deps.kv, input.feed, feedUrl, cached.feed, now);
+    }
     return await saveFeedMeta(this.#deps.kv, input, {
-      now: this.#deps.clock.now(),
+      now,
       wanted: options.wanted,
       force: options.force,
     });
@@ -220,17 +244,21 @@ export class FeedService {
   }
 
   /** The hot path: a fresh cached feed whose metadata is already written needs no upkeep. */
-  #freshAndRecorded(feedUrl: string, wanted: boolean): Promise<CachedFeed> | undefined {
+  #freshAndRecorded(
+    cache: LruCache<CachedFeed>,
+    feedUrl: string,
+    wanted: boolean,
+  ): Promise<CachedFeed> | undefined {
     let key: string;
     try {
       key = parseFeedUrl(feedUrl).href;
     } catch {
       return undefined; // the full path throws the right error
     }
-    const entry = this.cache.isFresh(key) ? this.cache.peek(key) : undefined;
+    const entry = cache.isFresh(key) ? cache.peek(key) : undefined;
     const done = entry && this.#recorded.get(entry.value)?.get(feedUrl);
     if (done === undefined || (wanted && !done)) return undefined;
-    return this.cache.get(key, () => Promise.reject(new Error("unreachable: entry is fresh")));
+    return cache.get(key, () => Promise.reject(new Error("unreachable: entry is fresh")));
   }
 
   async #afterLoad(feedUrl: string, cached: CachedFeed, wanted: boolean): Promise<void> {

@@ -14,6 +14,12 @@ import type {
 import { feedHash, itemHash, secretHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
 import { isActiveView } from "../store/queries.ts";
+import { decodeFeedId } from "../domain/ids.ts";
+import { storedFeeds } from "../store/feed_episodes.ts";
+import { feedMetas } from "../store/feed_meta.ts";
+import { itemIdOf } from "./aggregate.ts";
+import type { FeedService } from "./feed_service.ts";
+import type { Feed } from "./parse.ts";
 
 /** Repeated hits of one token on one episode within this window record one play. */
 export const GATEWAY_DEDUPE_MS = 10 * 60_000;
@@ -104,4 +110,26 @@ export async function recordGatewayHit(
   if (deps.config.kvQueues) op.enqueue({ kind: "gateway", id: play.id } satisfies GatewayMessage);
   const res = await op.commit();
   return res.ok ? play : null;
+}
+
+/**
+ * True when the feed lists this episode (its guid and enclosure URL): the gateway only
+ * redirects to audio the feed itself points to, never to a URL someone put in an item id.
+ * Asked of the feed's metadata and stored episode list first, then of the feed itself.
+ */
+export async function feedListsEpisode(
+  deps: { kv: Deno.Kv; feeds: FeedService },
+  feed: string,
+  item: string,
+): Promise<boolean> {
+  const meta = (await feedMetas(deps.kv, [feed])).get(feed);
+  if (meta?.episodes?.[await itemHash(item)] !== undefined) return true;
+  const listed = (f: Feed | undefined) => f?.items.some((it) => itemIdOf(it) === item) ?? false;
+  if (listed((await storedFeeds(deps.kv, [feed])).get(feed))) return true;
+  try {
+    const cached = await deps.feeds.load(decodeFeedId(feed).feedUrl, { wanted: true });
+    return listed(cached.feed);
+  } catch {
+    return false; // an origin that does not answer cannot vouch for the URL
+  }
 }

@@ -1,8 +1,8 @@
 /**
  * The feed metadata refresh job: refetches, in bounded batches, the wanted feeds whose
- * metadata is older than 6 hours, walking the `["feedmeta_due", dueAt, feedHash]` index
+ * metadata (and episode list) is older than 2 hours, walking the `["feedmeta_due", dueAt, feedHash]` index
  * (its cost grows with the feeds due, never with all feeds). A feed nobody has wanted for
- * 30 days leaves the index; a failing one is tried again 6 hours later.
+ * 30 days leaves the index; a failing one is tried again 2 hours later.
  */
 import type { Clock } from "../clock.ts";
 import { decodeFeedId } from "../domain/ids.ts";
@@ -71,7 +71,7 @@ export async function refreshFeedMeta(
   options: { batch?: number; concurrency?: number } = {},
 ): Promise<MetaRefreshResult> {
   const result: MetaRefreshResult = { refreshed: 0, failed: 0, dropped: 0 };
-  const due = await dueFeedMetas(deps.kv, deps.clock.now(), options.batch ?? 50);
+  const due = await dueFeedMetas(deps.kv, deps.clock.now(), options.batch ?? 200);
   let next = 0;
   const worker = async () => {
     while (next < due.length) {

@@ -6,6 +6,7 @@
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { decodeItemId } from "../domain/ids.ts";
+import { storedFeeds, storedForm } from "../store/feed_episodes.ts";
 import { feedMetas } from "../store/feed_meta.ts";
 import { itemHash } from "../store/hash.ts";
 import { getPlaylist, listSubscriptions } from "../store/queries.ts";
@@ -49,10 +50,30 @@ export function playUrlFor(config: Config, token: string): PlayUrl {
     : (feed, item) => `${config.baseUrl}/play/${token}/${feed}/${item}`;
 }
 
-function gather(deps: PersonalFeedDeps, sources: FeedSource[], wanted: boolean) {
-  return gatherFeeds(sources, (s) => deps.feeds.load(s.feedUrl, { wanted }), {
-    concurrency: deps.feeds.concurrency,
-    deadlineMs: deps.feeds.deadlineMs,
+/** Feeds fetched live for one personal feed request at most (the rest come later). */
+export const LIVE_FETCHES = 8;
+
+/**
+ * The feeds' episodes from their stored lists (kept fresh by the background refresh); a
+ * few feeds never stored yet are fetched now, the others are fetched in the background
+ * and noted in the answer. So a reader polling often costs the origins nothing.
+ */
+async function gather(deps: PersonalFeedDeps, sources: FeedSource[]): Promise<Gathered[]> {
+  const stored = await storedFeeds(deps.kv, sources.map((s) => s.feed));
+  const missing = sources.filter((s) => !stored.has(s.feed));
+  const live = missing.slice(0, LIVE_FETCHES);
+  deps.feeds.backfillMeta(missing.slice(LIVE_FETCHES).map((s) => s.feed));
+  const fetched = await gatherFeeds(
+    live,
+    // The stored form, so an answer is the same before and after the list is stored.
+    (s) => deps.feeds.load(s.feedUrl, { wanted: true }).then((c) => storedForm(c.feed)),
+    { concurrency: deps.feeds.concurrency, deadlineMs: deps.feeds.deadlineMs },
+  );
+  const byFeed = new Map(fetched.map((g) => [g.source.feed, g]));
+  return sources.map((source) => {
+    const feed = stored.get(source.feed);
+    if (feed) return { source, feed };
+    return byFeed.get(source.feed) ?? { source, error: "not_fetched_yet" };
   });
 }
 
@@ -64,7 +85,7 @@ export async function subscriptionsFeed(
 ): Promise<string> {
   const subs = await listSubscriptions(deps.kv, userId);
   const sources = subs.map((s) => ({ feed: s.rss_source_feed, feedUrl: s.feed_url }));
-  const gathered = await gather(deps, sources, true);
+  const gathered = await gather(deps, sources);
   const items = latestItems(gathered, playUrlFor(deps.config, token), LATEST_ITEMS);
   return buildRss(
     {
@@ -135,7 +156,7 @@ export async function playlistFeed(
       continue; // stored ids are canonical; a bad one is skipped rather than failing the feed
     }
   }
-  const gathered = await gather(deps, [...sources.values()], false);
+  const gathered = await gather(deps, [...sources.values()]);
   const byFeed = new Map<string, Gathered>(gathered.map((g) => [g.source.feed, g]));
   const metas = await feedMetas(deps.kv, sources.keys());
   const playUrl = playUrlFor(deps.config, token);
@@ -143,12 +164,12 @@ export async function playlistFeed(
   for (const e of entries) {
     const g = byFeed.get(e.feed)!;
     const meta = metas.get(e.feed);
-    const podcast = podcastTitle(g.cached?.feed.title ?? meta?.title, g.source.feedUrl);
-    const found = g.cached?.feed.items.find((i) =>
+    const podcast = podcastTitle(g.feed?.title ?? meta?.title, g.source.feedUrl);
+    const found = g.feed?.items.find((i) =>
       i.guid === e.guid && i.enclosure?.url === e.enclosureUrl
     );
     const built = found &&
-      personalItem(g.source, podcast, found, playUrl, repeatedGuids(g.cached!.feed.items));
+      personalItem(g.source, podcast, found, playUrl, repeatedGuids(g.feed!.items));
     items.push(
       built ?? await fallbackItem(e, g.source.feedUrl, podcast, meta?.episodes, playUrl),
     );

@@ -85,7 +85,7 @@ export async function episodeTitle(
 }
 
 /** How long after a fetch a wanted feed's metadata is refreshed in the background. */
-export const FEED_META_REFRESH_MS = 6 * 3_600_000;
+export const FEED_META_REFRESH_MS = 2 * 3_600_000;
 /** A feed stays wanted (kept fresh, kept at all) this long after a subscriber last used it. */
 export const FEED_META_WANTED_MS = 30 * 86_400_000;
 /** Unchanged metadata is rewritten (new `fetched_at`) at most this often. */

@@ -162,6 +162,13 @@ export const feedMetaDueKey = (dueAtMs: number, feedHash: string): Key => [
   feedHash,
 ];
 export const feedMetaDuePrefix = (): Key => ["feedmeta_due"];
+/** One part of a subscriber feed's stored episode list. */
+export const feedEpisodesKey = (feedHash: string, part: number): Key => [
+  "feed_eps",
+  feedHash,
+  part,
+];
+export const feedEpisodesPrefix = (feedHash: string): Key => ["feed_eps", feedHash];
 
 // Public activity (SPEC §5), written by the public projection and the popularity roll.
 /** A user's own record of one public-activity trace (under the user's prefix). */

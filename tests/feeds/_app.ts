@@ -7,6 +7,7 @@
 import { createUserToken } from "../../src/auth/user_tokens.ts";
 import { encodeFeedId, encodeItemId } from "../../src/domain/ids.ts";
 import type { FeedServiceOptions } from "../../src/rss/feed_service.ts";
+import { saveFeedMeta } from "../../src/store/feed_meta.ts";
 import { buildTestApp } from "../_support/app.ts";
 import { type AuthTestApp, userWithApp } from "../_support/auth_app.ts";
 import { type AppKeys, generateAppKeys, requestJwt } from "../_support/jwt.ts";
@@ -89,3 +90,20 @@ export const EP26 = {
   guid: "0x1A",
   enclosure: "https://cdn.example.com/audio/ep26.mp3?src=rss&v=2",
 } as const;
+
+/**
+ * Records, without any fetch, that a feed lists these episodes (as its metadata would after
+ * a fetch): the gateway only redirects to audio the feed lists.
+ */
+export async function feedLists(
+  t: AuthTestApp,
+  feedUrl: string,
+  episodes: readonly { guid: string; enclosure: string }[],
+): Promise<void> {
+  await saveFeedMeta(t.kv, {
+    feed: encodeFeedId(feedUrl),
+    feedUrl,
+    title: "Fixture",
+    episodes: episodes.map((e) => ({ item: encodeItemId(e.guid, e.enclosure), title: e.guid })),
+  }, { now: t.clock.now(), wanted: true });
+}

@@ -5,7 +5,16 @@ import { GATEWAY_DEDUPE_MS } from "../../src/rss/gateway.ts";
 import { gatewayPlayPrefix, userKey } from "../../src/store/keys.ts";
 import type { AuthTestApp } from "../_support/auth_app.ts";
 import { callApi } from "../_support/auth_app.ts";
-import { buildFeedApp, EP26, itemId, keysUnder, type Reader, reader, subscribe } from "./_app.ts";
+import {
+  buildFeedApp,
+  EP26,
+  feedLists,
+  itemId,
+  keysUnder,
+  type Reader,
+  reader,
+  subscribe,
+} from "./_app.ts";
 
 // Feed URLs only: the gateway never fetches the feed, and tests never follow redirects.
 const FEED_URL = "http://127.0.0.1:9/fixtures/podcast_rss.xml";
@@ -25,6 +34,7 @@ Deno.test("the gateway redirects a subscribed episode and the play shows in GET 
   const t = await buildFeedApp();
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   const res = await t.app.request(`/play/${r.token}/${feed}/${EP26_ID}`);
   assert.equal(res.status, 302);
   assert.equal(res.headers.get("location"), EP26.enclosure);
@@ -46,6 +56,7 @@ Deno.test("the gateway keeps the known position and records one play per 10 minu
   const t = await buildFeedApp();
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   await t.deps.registry.execute(r.userId, {
     type: "RecordPlay",
     data: { feed, item: EP26_ID, position: 125, played: true },
@@ -77,6 +88,7 @@ Deno.test("the gateway answers 404 and records nothing for a bad token or an uns
   const t = await buildFeedApp();
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   const other = encodeFeedId("http://127.0.0.1:9/other.xml");
   const evil = itemId("x", "https://evil.example/steal");
   const cases = [
@@ -108,6 +120,7 @@ Deno.test("the gateway redirects an episode of a playlist without a subscription
   const t = await buildFeedApp();
   const r = await reader(t);
   const feed = encodeFeedId(FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   await t.deps.registry.execute(r.userId, {
     type: "CreatePlaylist",
     data: { id: "pl", name: "P" },
@@ -129,6 +142,7 @@ Deno.test("a play left pending by a crash is recorded by the cron sweep", async 
   const t = await buildFeedApp();
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   assert.equal((await t.app.request(`/play/${r.token}/${feed}/${EP26_ID}`)).status, 302);
   // The process "dies" here: no kick, no queue. The next process's cron finds the record.
   const sweep = cronJobs(t.deps).find((j) => j.name === "gateway sweep");
@@ -144,6 +158,7 @@ Deno.test("a KV queue pointer drains pending plays through the one queue handler
   const t = await buildFeedApp();
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   await t.app.request(`/play/${r.token}/${feed}/${EP26_ID}`);
   await handleQueueMessage(t.deps, { kind: "gateway", id: "whatever" });
   assert.equal(await pending(t), 0);
@@ -157,6 +172,7 @@ Deno.test("the PLAY_HOST form works on the play host only", async () => {
   const t = await buildFeedApp({ env: { PLAY_HOST: "play.example.org" } });
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   const path = `/${r.token}/${feed}/${EP26_ID}`;
   const res = await t.app.request(`http://play.example.org${path}`);
   assert.equal(res.status, 302);
@@ -176,6 +192,7 @@ Deno.test("with KV queues on, the gateway's commit enqueues a pointer the listen
   const t = await buildFeedApp({ env: { KV_QUEUES: "on" } });
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   const drained = Promise.withResolvers<void>();
   const listening = t.kv.listenQueue(async (msg) => {
     await handleQueueMessage(t.deps, msg);
@@ -193,6 +210,7 @@ Deno.test("hostile gateway and feed paths never answer 500", async () => {
   const t = await buildFeedApp({ env: { PLAY_HOST: "play.example.org" } });
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   const long = "A".repeat(20_000);
   const paths = [
     `/play/%ZZ/%ZZ/%ZZ`,
@@ -223,10 +241,29 @@ Deno.test("a pending play of a deleted account is dropped, not replayed", async 
   const t = await buildFeedApp();
   const r = await reader(t);
   const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
   assert.equal((await t.app.request(`/play/${r.token}/${feed}/${EP26_ID}`)).status, 302);
   await t.kv.delete(userKey(r.userId));
   assert.deepEqual(await t.deps.gateway.drainAll(), { recorded: 0, failed: 1 });
   assert.equal(await pending(t), 0);
   assert.equal((await t.deps.registry.state(r.userId)).plays.size, 0);
+  await t.close();
+});
+
+Deno.test("the gateway is no open redirect: an item id naming another URL under a subscribed feed is a 404", async () => {
+  const t = await buildFeedApp();
+  const r = await reader(t);
+  const [feed] = await subscribe(t, r.userId, FEED_URL);
+  await feedLists(t, FEED_URL, [EP26]);
+  // What the attack sends: any guid with the phishing page as the "enclosure".
+  const phishing = itemId("x", "https://phishing.example/login");
+  const sameGuid = itemId(EP26.guid, "https://phishing.example/login");
+  for (const item of [phishing, sameGuid]) {
+    const res = await t.app.request(`/play/${r.token}/${feed}/${item}`);
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get("location"), null);
+    await res.body?.cancel();
+  }
+  assert.equal(await pending(t), 0, "nothing recorded");
   await t.close();
 });

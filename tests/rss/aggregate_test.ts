@@ -9,13 +9,12 @@ import {
   skippedComments,
 } from "../../src/rss/aggregate.ts";
 import { UpstreamError } from "../../src/rss/errors.ts";
-import type { CachedFeed } from "../../src/rss/feed_loader.ts";
 import type { Feed, FeedItem } from "../../src/rss/parse.ts";
 import { TokenBuckets } from "../../src/rss/rate_limit.ts";
 import { FakeClock } from "../_support/clock.ts";
 
-function cached(feed: Feed): CachedFeed {
-  return { body: new Uint8Array(), feed, finalUrl: "http://127.0.0.1/", fetchedAt: 0 };
+function cached(feed: Feed): Feed {
+  return feed;
 }
 
 const sources: FeedSource[] = Array.from({ length: 6 }, (_, i) => ({
@@ -35,7 +34,7 @@ Deno.test("gatherFeeds() keeps to its concurrency and reports each failure by co
     return cached({ title: s.feed, items: [] });
   }, { concurrency: 2, deadlineMs: 5_000 });
   assert.equal(peak, 2);
-  assert.deepEqual(out.map((g) => g.error ?? g.cached?.feed.title), [
+  assert.deepEqual(out.map((g) => g.error ?? g.feed?.title), [
     "f0",
     "f1",
     "upstream_error",
@@ -46,7 +45,7 @@ Deno.test("gatherFeeds() keeps to its concurrency and reports each failure by co
 });
 
 Deno.test("gatherFeeds() answers by the deadline whatever hangs", async () => {
-  const hang = Promise.withResolvers<CachedFeed>();
+  const hang = Promise.withResolvers<Feed>();
   const started = performance.now();
   const out = await gatherFeeds(
     sources,
@@ -55,7 +54,7 @@ Deno.test("gatherFeeds() answers by the deadline whatever hangs", async () => {
   );
   assert.ok(performance.now() - started < 1_000);
   assert.equal(out[1].error, "upstream_timeout");
-  assert.deepEqual(out.filter((g) => g.cached).map((g) => g.source.feed), [
+  assert.deepEqual(out.filter((g) => g.feed).map((g) => g.source.feed), [
     "f0",
     "f2",
     "f3",
@@ -73,11 +72,11 @@ Deno.test("latestItems() keeps the newest items across feeds, undated ones last"
     enclosure: { url: `https://cdn.example.com/${guid}.mp3` },
   });
   const gathered = [
-    { source: sources[0], cached: cached({ title: "A", items: [item("a1", 10), item("a0")] }) },
+    { source: sources[0], feed: cached({ title: "A", items: [item("a1", 10), item("a0")] }) },
     { source: sources[1], error: "upstream_error" },
     {
       source: sources[2],
-      cached: cached({ title: "", items: [item("b1", 30), item("b2", 20), item("b3", 5)] }),
+      feed: cached({ title: "", items: [item("b1", 30), item("b2", 20), item("b3", 5)] }),
     },
   ];
   const out = latestItems(gathered, (f, i) => `gw/${f}/${i}`, 4);
@@ -124,7 +123,7 @@ Deno.test("personal items drop non-http links and skip notes never show URL cred
     enclosure: { url: "https://cdn.example.org/1.mp3" },
   };
   const [built] = latestItems(
-    [{ source: sources[0], cached: cached({ title: "Pod", items: [item] }) }],
+    [{ source: sources[0], feed: cached({ title: "Pod", items: [item] }) }],
     (feed, id) => `https://play.example.org/t/${feed}/${id}`,
     10,
   );
