@@ -1,6 +1,9 @@
 /** Operations endpoints: `GET /health` and `GET /metrics` (SPEC §8). */
 import { Hono } from "hono";
-import { EVENT_TYPES } from "../src/domain/events.ts";
+import type { Context } from "hono";
+import { sameSecret } from "../src/auth/random.ts";
+import { clientIp } from "./client_ip.ts";
+import { HttpError } from "./errors.ts";
 import { signedCount } from "../src/projections/public_activity.ts";
 import { feedCacheGauges } from "../src/rss/feed_service.ts";
 import type { AppDeps } from "../src/services.ts";
@@ -10,6 +13,15 @@ import type { AppEnv } from "./context.ts";
 async function stat(kv: Deno.Kv, ...parts: string[]): Promise<number> {
   const e = await kv.get<Deno.KvU64>(keys.statKey(...parts));
   return e.value ? Number(e.value.value) : 0;
+}
+
+/** Loopback clients (after trusted proxies), or anyone with the METRICS_TOKEN. */
+function metricsAllowed(c: Context<AppEnv>, deps: AppDeps): boolean {
+  const token = deps.config.metricsToken;
+  const given = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+  if (token !== "" && given !== undefined) return sameSecret(given, token);
+  const ip = clientIp(c, deps.config.trustedProxies);
+  return ip === "127.0.0.1" || ip === "::1" || ip.startsWith("127.") || ip === "::ffff:127.0.0.1";
 }
 
 /** `/health` and `/metrics`. */
@@ -26,6 +38,16 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get("/metrics", async (c) => {
+    if (!metricsAllowed(c, deps)) {
+      throw new HttpError(
+        403,
+        "forbidden",
+        "Metrics are for the operator: send the METRICS_TOKEN.",
+        {
+          headers: { "WWW-Authenticate": 'Bearer realm="metrics"' },
+        },
+      );
+    }
     const { kv } = deps;
     const appended = await stat(kv, "appended");
     const progress = await deps.projector.progress();
@@ -80,16 +102,8 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
     for (const [name, n] of progress) {
       lag.push(`balados_projection_lag_events{projection="${name}"} ${Math.max(0, appended - n)}`);
     }
-    const byType: string[] = [
-      "# HELP balados_events_projected_total Events projected, by type.",
-      "# TYPE balados_events_projected_total counter",
-    ];
-    for (const type of EVENT_TYPES) {
-      byType.push(
-        `balados_events_projected_total{type="${type}"} ${await stat(kv, "projected", type)}`,
-      );
-    }
-    const text = deps.metrics.render(gauges) + [...lag, ...byType].join("\n") + "\n";
+    // No count by event type: a private listener's single subscribe or play would show.
+    const text = deps.metrics.render(gauges) + lag.join("\n") + "\n";
     return c.body(text, 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 

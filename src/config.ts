@@ -18,6 +18,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Peers whose `X-Forwarded-For` is trusted (exact addresses). */
   readonly trustedProxies: readonly string[];
+  /** Bearer token that unlocks `/metrics` from anywhere ("" = loopback clients only). */
+  readonly metricsToken: string;
   /** Idle time after which a user actor is passivated, in milliseconds. */
   readonly actorIdleMs: number;
   readonly maxResidentActors: number;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env): Config {
       : 7 * DURATION_UNITS.d,
     logLevel: oneOf(env, "LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info"),
     trustedProxies: (env.TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    metricsToken: (env.METRICS_TOKEN ?? "").trim(),
     actorIdleMs: env.ACTOR_IDLE_TIMEOUT
       ? parseDuration("ACTOR_IDLE_TIMEOUT", env.ACTOR_IDLE_TIMEOUT)
       : 10 * DURATION_UNITS.m,

@@ -40,19 +40,47 @@ Deno.test("a body over 1 MiB is refused with 413 payload_too_large", async () =>
   await t.close();
 });
 
-Deno.test("GET /metrics reports requests, latency, events by type, backlog and actors", async () => {
+const LOOPBACK = { remoteAddr: { hostname: "127.0.0.1" } };
+
+Deno.test("GET /metrics reports requests, latency, events, backlog and actors to a local scraper", async () => {
   const t = await buildTestApp();
   await (await t.app.request("/health")).body?.cancel();
   await t.deps.registry.execute("u1", { type: "Subscribe", data: { feed: FEED } });
-  let text = await (await t.app.request("/metrics")).text();
+  let text = await (await t.app.request("/metrics", {}, LOOPBACK)).text();
   assert.match(text, /http_requests_total\{route="\/health",status="200"\} 1/);
   assert.match(text, /http_request_duration_seconds_bucket\{route="\/health",le="\+Inf"\} 1/);
   assert.match(text, /balados_events_appended_total 1/);
   assert.match(text, /balados_outbox_backlog_events 1/);
   assert.match(text, /balados_resident_actors 1/);
   await t.deps.projector.drainAll();
-  text = await (await t.app.request("/metrics")).text();
-  assert.match(text, /balados_events_projected_total\{type="subscribed"\} 1/);
+  text = await (await t.app.request("/metrics", {}, LOOPBACK)).text();
   assert.match(text, /balados_outbox_backlog_events 0/);
+  assert.match(text, /balados_projection_lag_events\{projection="public"\} 0/);
+  await t.close();
+});
+
+Deno.test("/metrics is only for the operator, and says nothing about one listener's activity", async () => {
+  const t = await buildTestApp({
+    env: { METRICS_TOKEN: "s3cret-metrics-token", TRUSTED_PROXIES: "10.0.0.1" },
+  });
+  const from = (hostname: string, headers: HeadersInit = {}) =>
+    t.app.request("/metrics", { headers }, { remoteAddr: { hostname } });
+  const outside = await from("203.0.113.5");
+  assert.equal(outside.status, 403);
+  await outside.body?.cancel();
+  const proxied = await from("10.0.0.1", { "X-Forwarded-For": "203.0.113.5" });
+  assert.equal(proxied.status, 403, "through the proxy, the client is outside");
+  await proxied.body?.cancel();
+  const wrong = await from("203.0.113.5", { Authorization: "Bearer nope" });
+  assert.equal(wrong.status, 403);
+  await wrong.body?.cancel();
+  const ok = await from("203.0.113.5", { Authorization: "Bearer s3cret-metrics-token" });
+  assert.equal(ok.status, 200);
+  // A single private subscribe must not be readable as a count of its own.
+  await t.deps.registry.execute("u1", { type: "Subscribe", data: { feed: FEED } });
+  await t.deps.projector.drainAll();
+  const text = await (await from("127.0.0.1")).text();
+  assert.doesNotMatch(text, /type="subscribed"/);
+  assert.doesNotMatch(text, /subscribed/);
   await t.close();
 });
