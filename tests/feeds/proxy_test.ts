@@ -135,7 +135,8 @@ Deno.test("proxy makes one upstream fetch for 10 concurrent requests of a cold f
   assert.ok(all.every((r) => r.status === 200));
   assert.ok(bodies.every((b) => b === bodies[0]));
   assert.equal(server.requests.length, 1);
-  const metrics = await (await t.app.request("/metrics")).text();
+  const metrics =
+    await (await t.app.request("/metrics", {}, { remoteAddr: { hostname: "127.0.0.1" } })).text();
   assert.match(metrics, /^balados_feed_cache_misses_total 1$/m);
   assert.match(metrics, /^balados_feed_cache_coalesced_total 9$/m);
   assert.match(metrics, /^balados_feed_cache_entries 1$/m);
