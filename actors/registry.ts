@@ -13,6 +13,8 @@ export interface RegistryOptions {
   /** Idle time after which an actor is passivated, in ms. */
   idleMs: number;
   maxResident: number;
+  /** Most estimated bytes of cached state all resident actors may hold together. */
+  maxResidentBytes?: number;
   mailboxCapacity: number;
 }
 
@@ -39,6 +41,13 @@ export class ActorRegistry implements UserCommands {
     return this.#actors.size;
   }
 
+  /** Estimated bytes of the states resident actors cache. */
+  get residentBytes(): number {
+    let n = 0;
+    for (const e of this.#actors.values()) n += e.actor.estimatedBytes;
+    return n;
+  }
+
   /** Runs a domain command through the user's actor. */
   execute(userId: string, command: CommandInput, device?: Device): Promise<DecisionResult> {
     return this.#actor(userId).execute(command, device);
@@ -49,7 +58,10 @@ export class ActorRegistry implements UserCommands {
     return this.#actor(userId).state();
   }
 
-  /** Passivates actors idle for longer than the timeout; returns how many went. */
+  /**
+   * Passivates actors idle for longer than the timeout, then idle ones (largest first)
+   * while the cached states are over the memory budget; returns how many went.
+   */
   sweep(): number {
     const cutoff = this.#deps.clock.now() - this.#options.idleMs;
     let removed = 0;
@@ -58,6 +70,25 @@ export class ActorRegistry implements UserCommands {
         this.#actors.delete(id);
         removed++;
       }
+    }
+    return removed + this.#shedBytes(0);
+  }
+
+  /** Passivates idle actors, largest first, until `room` more bytes fit the budget. */
+  #shedBytes(room: number): number {
+    const max = this.#options.maxResidentBytes;
+    if (max === undefined) return 0;
+    let total = this.residentBytes;
+    if (total + room <= max) return 0;
+    const idle = [...this.#actors].filter(([, e]) => e.actor.idle)
+      .map(([id, e]) => ({ id, bytes: e.actor.estimatedBytes }))
+      .sort((a, b) => b.bytes - a.bytes);
+    let removed = 0;
+    for (const { id, bytes } of idle) {
+      if (total + room <= max) break;
+      this.#actors.delete(id);
+      total -= bytes;
+      removed++;
     }
     return removed;
   }
@@ -90,6 +121,7 @@ export class ActorRegistry implements UserCommands {
 
   /** Makes room for one more actor by passivating the least recently used idle ones. */
   #evictForRoom(): void {
+    this.#shedBytes(4_096);
     if (this.#actors.size < this.#options.maxResident) return;
     for (const [id, e] of this.#actors) {
       if (this.#actors.size < this.#options.maxResident) return;

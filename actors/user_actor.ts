@@ -8,7 +8,7 @@ import { isoAt } from "../src/clock.ts";
 import type { Command, CommandMeta } from "../src/domain/commands.ts";
 import { decide } from "../src/domain/decide.ts";
 import type { Device, StoredEvent, UserEvent } from "../src/domain/events.ts";
-import { evolveAll, type UserState } from "../src/domain/state.ts";
+import { estimateStateBytes, evolveAll, type UserState } from "../src/domain/state.ts";
 import { ConcurrencyError, type EventStore } from "../src/store/event_store.ts";
 import type { CommandInput, DecisionResult } from "../src/user_commands.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -50,6 +50,11 @@ export class UserActor {
     this.#mailbox = new Mailbox((jobs) => this.#handle(jobs), {
       capacity: options.mailboxCapacity,
     });
+  }
+
+  /** Estimated bytes of the cached state (0 when none is cached). */
+  get estimatedBytes(): number {
+    return this.#state ? estimateStateBytes(this.#state) : 0;
   }
 
   /** True when no command waits or runs. */

@@ -87,6 +87,11 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
         help: "User actors resident in this process.",
         value: deps.registry.size,
       },
+      {
+        name: "balados_resident_actor_bytes",
+        help: "Estimated bytes of the states resident actors cache (MAX_ACTOR_MEMORY_MB).",
+        value: deps.registry.residentBytes,
+      },
       ...feedCacheGauges(deps.feeds),
       {
         name: "balados_gateway_plays_recorded_total",

@@ -23,6 +23,8 @@ export interface Config {
   /** Idle time after which a user actor is passivated, in milliseconds. */
   readonly actorIdleMs: number;
   readonly maxResidentActors: number;
+  /** Memory budget of the resident actors' cached states, in bytes. */
+  readonly maxActorMemoryBytes: number;
   readonly mailboxCapacity: number;
   /** Use KV queues to wake the projector ("auto": only on a local KV). */
   readonly kvQueues: boolean;
@@ -126,6 +128,7 @@ export function loadConfig(env: Env): Config {
       ? parseDuration("ACTOR_IDLE_TIMEOUT", env.ACTOR_IDLE_TIMEOUT)
       : 10 * DURATION_UNITS.m,
     maxResidentActors: int(env, "MAX_RESIDENT_ACTORS", 10_000, 1, 10_000_000),
+    maxActorMemoryBytes: int(env, "MAX_ACTOR_MEMORY_MB", 512, 1, 1_000_000) * 1024 * 1024,
     mailboxCapacity: int(env, "MAILBOX_CAPACITY", 1_000, 1, 1_000_000),
     kvQueues: kvQueues === "on" || (kvQueues === "auto" && !remote),
     // Self-hosted denokv (a KV Connect URL) allows only 10 checks per commit.

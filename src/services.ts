@@ -91,6 +91,7 @@ export function createServices(base: BaseDeps): AppDeps {
   const registry = new ActorRegistry({ store, clock, newId: ids }, {
     idleMs: config.actorIdleMs,
     maxResident: config.maxResidentActors,
+    maxResidentBytes: config.maxActorMemoryBytes,
     mailboxCapacity: config.mailboxCapacity,
   });
   const feeds = new FeedService({

@@ -14,7 +14,9 @@ const newId = () => `id${++counter}`;
 function registry(
   kv: Deno.Kv,
   clock = new FakeClock(),
-  opts: Partial<{ idleMs: number; maxResident: number; mailboxCapacity: number }> = {},
+  opts: Partial<
+    { idleMs: number; maxResident: number; mailboxCapacity: number; maxResidentBytes: number }
+  > = {},
 ) {
   const store = new EventStore({ kv, committer: new GroupCommitter(kv) });
   return new ActorRegistry({ store, clock, newId }, {
@@ -139,5 +141,25 @@ Deno.test("a command the domain refuses fails alone; its neighbours still land",
   assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
   assert.deepEqual(await seqs(kv, "u1"), [1, 2]);
   await reg.drain();
+  kv.close();
+});
+
+Deno.test("resident actors are capped by the size of their states: the largest idle go first", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const r = registry(kv, new FakeClock(), { maxResidentBytes: 400_000 });
+  // One big listener (200 plays ≈ 260 KB) and a few small ones.
+  for (let i = 0; i < 200; i++) await r.execute("big", play(i));
+  for (const u of ["a", "b", "c"]) await r.execute(u, play(1));
+  assert.equal(r.size, 4);
+  assert.ok(r.residentBytes > 250_000, String(r.residentBytes));
+  // Another big one arrives: the budget is exceeded, the biggest idle state leaves.
+  for (let i = 0; i < 200; i++) await r.execute("big2", play(i));
+  r.sweep();
+  assert.ok(r.residentBytes <= 400_000, String(r.residentBytes));
+  assert.equal(r.size, 4, "the small ones stay");
+  // Nothing is lost: the passivated listener reloads from KV.
+  const state = await r.state("big");
+  assert.equal(state.plays.size, 200);
+  await r.drain();
   kv.close();
 });
