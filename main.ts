@@ -12,6 +12,7 @@ import { type Config, ConfigError, loadConfig } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
 import { migrateReadModels, rebuildAllReadModels } from "./src/store/read_model_rebuild.ts";
 import { resilientKv } from "./src/store/resilient_kv.ts";
+import { ConnectionGuard } from "./src/net/guard.ts";
 import { type AppDeps, createServices } from "./src/services.ts";
 
 function fail(message: string, code = 1): never {
@@ -104,11 +105,37 @@ deps.gateway.kick();
 deps.eraser.kick();
 
 const app = createApp(deps);
-const server = Deno.serve({
-  port: config.port,
-  onListen: ({ hostname, port }) =>
-    logger.info("listening", { url: `http://${hostname}:${port}`, kv: config.kvPath || "deploy" }),
-}, app.fetch);
+const listening = ({ hostname, port }: Deno.NetAddr) =>
+  logger.info("listening", { url: `http://${hostname}:${port}`, kv: config.kvPath || "deploy" });
+let guard: ConnectionGuard | undefined;
+let server: Deno.HttpServer<Deno.NetAddr>;
+if (config.connGuard) {
+  // Deno.serve has no header or idle timeouts: the guard faces the network, the server
+  // listens on loopback behind it and learns each client's address from it.
+  server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req, info) => {
+      const peer = guard?.peerOf(info.remoteAddr.port);
+      return app.fetch(req, {
+        remoteAddr: peer ? { ...info.remoteAddr, hostname: peer } : info.remoteAddr,
+      });
+    },
+  );
+  guard = new ConnectionGuard({
+    port: config.port,
+    backendPort: server.addr.port,
+    headerTimeoutMs: config.connHeaderTimeoutMs,
+    idleTimeoutMs: config.connIdleTimeoutMs,
+    maxPerAddress: config.connMaxPerAddress,
+    uncapped: config.trustedProxies,
+    maxConnections: config.connMax,
+    onListen: listening,
+  });
+  deps.metrics.attachGuard(guard.stats);
+  void guard.serve();
+} else {
+  server = Deno.serve({ port: config.port, onListen: listening }, app.fetch);
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -117,7 +144,10 @@ async function shutdown(signal: string): Promise<void> {
   logger.info("shutting down", { signal });
   clearInterval(sweeper);
   crons.abort();
+  guard?.stopAccepting(); // requests already in go on to their answers
+  await guard?.settle(2_000);
   await server.shutdown();
+  guard?.close();
   await deps.gateway.stop(); // before the actors: it records plays through them
   await deps.registry.drain();
   await deps.projector.stop();

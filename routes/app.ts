@@ -1,6 +1,5 @@
 /** `createApp(deps)`: the Hono application with its middleware and error mapping. */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { redactPath } from "../src/logger.ts";
 import type { AppDeps } from "../src/services.ts";
 import type { AppEnv } from "./context.ts";
@@ -21,6 +20,51 @@ function bodyCap(path: string): number {
   if (path === "/api/v1/sync" || path.startsWith("/api/2/")) return 10 * MiB;
   if (path.startsWith("/subscriptions/") || path.startsWith("/index.php/")) return 10 * MiB;
   return MiB;
+}
+
+function tooLarge(max: number): HttpError {
+  return new HttpError(
+    413,
+    "payload_too_large",
+    `The request body is larger than ${max / MiB} MiB.`,
+  );
+}
+
+/** Reads a body whole, refusing more than `max` bytes or a body slower than `timeoutMs`. */
+async function readBody(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  timeoutMs: number,
+): Promise<ArrayBuffer> {
+  const reader = stream.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), timeoutMs)));
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (true) {
+      const r = await Promise.race([reader.read(), late]);
+      if (r === "late") {
+        throw new HttpError(408, "request_timeout", "The request body came too slowly.");
+      }
+      if (r.done) break;
+      size += r.value.byteLength;
+      if (size > max) throw tooLarge(max);
+      chunks.push(r.value);
+    }
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const ch of chunks) {
+    out.set(ch, at);
+    at += ch.byteLength;
+  }
+  return out.buffer;
 }
 
 function requestIdFrom(header: string | undefined, fallback: () => string): string {
@@ -58,22 +102,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   });
 
-  const limiters = new Map([MiB, 10 * MiB].map((maxSize) => [
-    maxSize,
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new HttpError(
-          413,
-          "payload_too_large",
-          `The request body is larger than ${maxSize / MiB} MiB.`,
-        );
-      },
-    }),
-  ]));
-  app.use("*", (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    return limiters.get(bodyCap(new URL(c.req.url).pathname))!(c, next);
+  // Bodies: at most 1 MiB (10 MiB for sync and gpodder uploads), and arriving within
+  // BODY_TIMEOUT. Read here once; handlers read the copy Hono keeps.
+  app.use("*", async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD" || !c.req.raw.body) return next();
+    const max = bodyCap(new URL(c.req.url).pathname);
+    const declared = Number(c.req.header("Content-Length") ?? NaN);
+    if (declared > max) throw tooLarge(max);
+    const buf = await readBody(c.req.raw.body, max, deps.config.bodyTimeoutMs);
+    // Hono keeps a promise of each body form it read (its type says the value).
+    (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(buf);
+    await next();
   });
 
   app.route("/", opsRoutes(deps));

@@ -34,6 +34,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   invalid_url: 400,
   not_found: 404,
   conflict: 409,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

@@ -18,6 +18,14 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Peers whose `X-Forwarded-For` is trusted (exact addresses). */
   readonly trustedProxies: readonly string[];
+  /** Put the connection guard (header and idle timeouts, per-address caps) in front. */
+  readonly connGuard: boolean;
+  readonly connHeaderTimeoutMs: number;
+  readonly connIdleTimeoutMs: number;
+  readonly connMaxPerAddress: number;
+  readonly connMax: number;
+  /** A request body must arrive within this time. */
+  readonly bodyTimeoutMs: number;
   /** Bearer token that unlocks `/metrics` from anywhere ("" = loopback clients only). */
   readonly metricsToken: string;
   /** Idle time after which a user actor is passivated, in milliseconds. */
@@ -124,6 +132,17 @@ export function loadConfig(env: Env): Config {
     logLevel: oneOf(env, "LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info"),
     trustedProxies: (env.TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     metricsToken: (env.METRICS_TOKEN ?? "").trim(),
+    // On Deno Deploy the platform owns the sockets.
+    connGuard: oneOf(env, "CONN_GUARD", ["on", "off"], onDeploy ? "off" : "on") === "on",
+    connHeaderTimeoutMs: env.CONN_HEADER_TIMEOUT
+      ? parseDuration("CONN_HEADER_TIMEOUT", env.CONN_HEADER_TIMEOUT)
+      : 10_000,
+    connIdleTimeoutMs: env.CONN_IDLE_TIMEOUT
+      ? parseDuration("CONN_IDLE_TIMEOUT", env.CONN_IDLE_TIMEOUT)
+      : 75_000,
+    connMaxPerAddress: int(env, "CONN_MAX_PER_ADDRESS", 64, 1, 100_000),
+    connMax: int(env, "CONN_MAX", 4_096, 1, 1_000_000),
+    bodyTimeoutMs: env.BODY_TIMEOUT ? parseDuration("BODY_TIMEOUT", env.BODY_TIMEOUT) : 30_000,
     actorIdleMs: env.ACTOR_IDLE_TIMEOUT
       ? parseDuration("ACTOR_IDLE_TIMEOUT", env.ACTOR_IDLE_TIMEOUT)
       : 10 * DURATION_UNITS.m,

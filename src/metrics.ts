@@ -12,6 +12,16 @@ function labelText(labels: Record<string, string>): string {
 /** Counters and a request-latency histogram kept in memory for `/metrics`. */
 export class Metrics {
   #counters = new Map<string, { help: string; values: Map<string, number> }>();
+  #guard:
+    | { open: number; refused: number; headerTimeouts: number; idleTimeouts: number }
+    | undefined;
+
+  /** Reports the connection guard's counters with the rest. */
+  attachGuard(
+    stats: { open: number; refused: number; headerTimeouts: number; idleTimeouts: number },
+  ) {
+    this.#guard = stats;
+  }
   #latency = new Map<string, { counts: number[]; sum: number; count: number }>();
 
   /** Adds `by` to a labelled counter. */
@@ -50,7 +60,32 @@ export class Metrics {
       out.push(`${h}_sum${labelText({ route })} ${v.sum}`);
       out.push(`${h}_count${labelText({ route })} ${v.count}`);
     }
-    for (const g of gauges) {
+    const guard = this.#guard;
+    const all = guard
+      ? [
+        ...gauges,
+        { name: "balados_connections_open", help: "Client connections open.", value: guard.open },
+        {
+          name: "balados_connections_refused_total",
+          help: "Connections refused (per-address or total cap).",
+          value: guard.refused,
+          type: "counter",
+        },
+        {
+          name: "balados_connections_header_timeouts_total",
+          help: "Connections closed for headers not complete in time.",
+          value: guard.headerTimeouts,
+          type: "counter",
+        },
+        {
+          name: "balados_connections_idle_timeouts_total",
+          help: "Connections closed for silence.",
+          value: guard.idleTimeouts,
+          type: "counter",
+        },
+      ]
+      : gauges;
+    for (const g of all) {
       out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type ?? "gauge"}`);
       out.push(`${g.name} ${g.value}`);
     }

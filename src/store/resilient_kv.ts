@@ -29,7 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn`, retrying transient KV errors with jittered exponential backoff. */
 export async function withKvRetry<T>(fn: () => Promise<T>, o: RetryOptions = {}): Promise<T> {
-  const attempts = o.attempts ?? 8;
+  const attempts = o.attempts ?? 10;
   let delay = o.baseDelayMs ?? 5;
   for (let i = 1;; i++) {
     try {
@@ -38,7 +38,7 @@ export async function withKvRetry<T>(fn: () => Promise<T>, o: RetryOptions = {})
       if (i >= attempts || !isTransientKvError(err)) throw err;
       o.onRetry?.(err);
       await sleep(Math.random() * delay);
-      delay = Math.min(delay * 2, o.maxDelayMs ?? 500);
+      delay = Math.min(delay * 2, o.maxDelayMs ?? 1_000);
     }
   }
 }
