@@ -540,6 +540,49 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
       traces,
       persons,
     };
-    return planForget(userId, ctx, scope, env.now);
+    if (scope.kind !== "before") return planForget(userId, ctx, scope, env.now);
+    return await planForgetBefore(kv, userId, ctx, scope, env.now);
   },
 };
+
+/**
+ * The 45-day cleanup's forget: repeats of an activity share one trace (a play per episode
+ * and day, a save per episode), so a kept repeat of a deleted event gets the trace back —
+ * from the first kept event, at its level now, as a rebuild from the kept events gives.
+ */
+async function planForgetBefore(
+  kv: Deno.Kv,
+  userId: string,
+  ctx: PublicContext,
+  scope: ForgetScope,
+  now: number,
+): Promise<PlanStep[]> {
+  const gone = new Set(
+    [...ctx.traces.values()].filter((t) => forgotten(t, scope))
+      .map((t) => traceMapKey(t.fh, t.ih, t.tid)),
+  );
+  const hashes = new Map<string, string>();
+  const kept: { e: StoredEvent; kind: ActivityKind; tid: string }[] = [];
+  if (gone.size > 0) {
+    const events = kv.list<StoredEvent>({ prefix: keys.eventPrefix(userId) }, { batchSize: 500 });
+    for await (const { value: e } of events) {
+      const a = activityOf(e);
+      if (!a || e.feed === undefined) continue;
+      const fh = await feedHash(e.feed);
+      const ih = e.item === undefined ? "" : await itemHash(e.item);
+      if (!gone.delete(traceMapKey(fh, ih, a.traceId))) continue;
+      hashes.set(`f:${e.feed}`, fh);
+      if (e.item !== undefined) hashes.set(`i:${e.item}`, ih);
+      hashes.set(`e:${e.id}`, await shortHash(`pub:${e.id}`));
+      kept.push({ e, kind: a.kind, tid: a.traceId });
+      if (gone.size === 0) break;
+    }
+  }
+  const overrides = kept.length > 0
+    ? await loadOverrides(kv, userId, true, new Map(), new Map())
+    : ctx.overrides;
+  const plan = new Plan(userId, { ...ctx, overrides, hashes }, now);
+  plan.forget((t) => forgotten(t, scope));
+  for (const k of kept) plan.add(k.e, k.kind, k.tid);
+  return plan.steps;
+}

@@ -5,10 +5,53 @@
 import assert from "node:assert/strict";
 import { oneOffJobs } from "../../jobs/mod.ts";
 import { runCheckpoints, runCleanup } from "../../src/lifecycle/retention.ts";
-import { feedId } from "../api/_api.ts";
-import { buildSite, DAY, readModels } from "./_lifecycle.ts";
+import { feedId, itemId } from "../api/_api.ts";
+import { settle } from "../public/_public.ts";
+import { buildSite, DAY, publicAnswers, readModels } from "./_lifecycle.ts";
 
 const HOUR = 3_600_000;
+
+Deno.test("cleanup: a play later on the cutoff's day, and a save made again, keep their public traces", async () => {
+  const { t, users: [alice] } = await buildSite(["alice"]);
+  try {
+    const start = t.clock.now(); // day 0, 10:00 UTC
+    const play = (position: number) =>
+      alice.post("/play", {
+        rss_source_feed: feedId(1),
+        rss_source_item: itemId(1, 1),
+        position,
+      });
+    const save = () => alice.post(`/episodes/${itemId(1, 2)}/save?feed=${feedId(1)}`);
+    assert.equal((await save()).status, 200);
+    t.clock.advance(HOUR);
+    await alice.delete(`/episodes/${itemId(1, 2)}/save?feed=${feedId(1)}`);
+    // Day 1 at 09:00 and 20:00 UTC: one public play (one per episode and day).
+    t.clock.set(start + 23 * HOUR);
+    assert.equal((await play(10)).status, 200);
+    t.clock.set(start + 34 * HOUR);
+    assert.equal((await play(20)).status, 200);
+    // Ten days later the episode is saved again (one save trace per episode).
+    t.clock.set(start + 10 * DAY);
+    assert.equal((await save()).status, 200);
+    await settle(t);
+
+    // Day 46 at 12:00: the cutoff (day 1, 12:00) falls between the two plays, so the
+    // first play, the first save and the unsave are deleted; the rest stays.
+    t.clock.set(start + 46 * DAY + 2 * HOUR);
+    const jobs = oneOffJobs(t.deps);
+    assert.equal((await jobs.checkpoint() as { checkpoints: number }).checkpoints, 1);
+    assert.equal((await jobs.cleanup() as { events_deleted: number }).events_deleted, 3);
+    await settle(t, t.clock.now());
+    const before = await publicAnswers(t, ["alice"], [1], [1, 2]);
+    await t.deps.projector.rebuild();
+    await settle(t, t.clock.now());
+    assert.deepEqual(await publicAnswers(t, ["alice"], [1], [1, 2]), before);
+    const types = before.timeline[0].events.map((e: { type: string }) => e.type).sort();
+    assert.deepEqual(types, ["play", "save"], "the kept play and save are on the timeline");
+  } finally {
+    await t.close();
+  }
+});
 
 Deno.test("cleanup: run a day after its checkpoint, it drops no read model the checkpoint keeps", async () => {
   const { t, users: [alice] } = await buildSite(["alice"]);
