@@ -3,11 +3,13 @@
  * read models and REST answers as plain JSON, the public answers, a whole-KV scan, and the
  * SPEC §7.1 normalisation (what a checkpoint is allowed to leave out).
  */
-import { type AuthTestApp, buildAuthApp, userWithApp } from "../_support/auth_app.ts";
+import { buildTestApp } from "../_support/app.ts";
+import { type AuthTestApp, userWithApp } from "../_support/auth_app.ts";
 import { type AppKeys, generateAppKeys } from "../_support/jwt.ts";
 import { ApiClient, feedId, itemId, type Json } from "../api/_api.ts";
 import { pub } from "../public/_public.ts";
 import type { UserState } from "../../src/domain/state.ts";
+import type { RunnerOptions } from "../../src/projections/runner.ts";
 import * as keys from "../../src/store/keys.ts";
 
 export const DAY = 86_400_000;
@@ -26,18 +28,28 @@ export interface Site {
   readonly users: ApiClient[];
 }
 
-/** Builds an app with these users, each having approved the test app with `scopes`. */
+/**
+ * Builds an app with these users, each having approved the test app with `scopes` (default
+ * `user.sync`, `user.privacy`, `user.read`).
+ */
 export async function buildSite(
   usernames: readonly string[],
-  scopes: readonly string[] = ["user.sync", "user.privacy", "user.read"],
-  env: Record<string, string> = {},
+  options: {
+    scopes?: readonly string[];
+    env?: Record<string, string>;
+    runnerOptions?: RunnerOptions;
+  } = {},
 ): Promise<Site> {
-  const t = await buildAuthApp(env);
+  const app = await buildTestApp({ env: options.env, runnerOptions: options.runnerOptions });
+  const t: AuthTestApp = { ...app, kv: app.deps.kv };
   try {
     const k = await testKeys();
     const users: ApiClient[] = [];
     for (const username of usernames) {
-      const { user, appId } = await userWithApp(t, k, { username, scopes });
+      const { user, appId } = await userWithApp(t, k, {
+        username,
+        scopes: options.scopes ?? ["user.sync", "user.privacy", "user.read"],
+      });
       users.push(new ApiClient(t, { keys: k, userId: user.id, appId }));
     }
     return { t, users };
@@ -290,4 +302,48 @@ export async function storedEvents(kv: Deno.Kv, userId: string) {
   const out = [];
   for await (const e of kv.list<Json>({ prefix: keys.eventPrefix(userId) })) out.push(e.value);
   return out;
+}
+
+/**
+ * A KV handle that fails ("a crash") at its write number `writes` (commits, sets and
+ * deletes count), so a job can be stopped at any step and run again.
+ */
+export function crashingKv(kv: Deno.Kv, writes: number): Deno.Kv {
+  let left = writes;
+  const tick = () => {
+    if (left-- <= 0) throw new Error("simulated crash");
+  };
+  const wrapOp = (op: Deno.AtomicOperation): Deno.AtomicOperation => {
+    const proxy: Deno.AtomicOperation = new Proxy(op, {
+      get(target, prop) {
+        if (prop === "commit") {
+          return () => {
+            tick();
+            return target.commit();
+          };
+        }
+        const value = Reflect.get(target, prop);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const out = value.apply(target, args);
+          return out === target ? proxy : out;
+        };
+      },
+    });
+    return proxy;
+  };
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "atomic") return () => wrapOp(target.atomic());
+      const value = Reflect.get(target, prop);
+      if (typeof value !== "function") return value;
+      if (prop === "set" || prop === "delete") {
+        return (...args: unknown[]) => {
+          tick();
+          return value.apply(target, args);
+        };
+      }
+      return value.bind(target);
+    },
+  });
 }

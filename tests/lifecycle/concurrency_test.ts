@@ -79,7 +79,7 @@ async function writer(
 }
 
 Deno.test("checkpoints and cleanups racing with a writing user and with each other lose no acknowledged write", async () => {
-  const { t, users: [alice] } = await buildSite(["alice"], ["user.sync", "user.read"]);
+  const { t, users: [alice] } = await buildSite(["alice"], { scopes: ["user.sync", "user.read"] });
   try {
     const start = t.clock.now();
     await oldHistory(alice, (ms) => t.clock.advance(ms));
