@@ -512,7 +512,9 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
 
   async forget(env, userId, scope) {
     const { kv, config } = env;
-    const narrow = scope.kind === "history" && scope.history.scope !== "user";
+    // A feed's traces are under its key; an episode's may be under any feed it was
+    // reached through (the same guid and enclosure in two feeds), so all are listed.
+    const narrow = scope.kind === "history" && scope.history.scope === "feed";
     const fh = narrow ? await feedHash(scope.history.feed!) : undefined;
     const traces = new Map<string, LoadedTrace>();
     for await (

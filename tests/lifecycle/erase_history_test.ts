@@ -215,6 +215,42 @@ for (
   });
 }
 
+Deno.test("erasing an episode takes back its public plays under every feed it was played from", async () => {
+  const site = await buildSite(["alice"]);
+  try {
+    const [alice] = site.users;
+    const episode = itemId(1, 1);
+    // The same episode (guid and enclosure) reached through two feeds, on two days.
+    for (const f of [1, 2]) {
+      await alice.post("/subscriptions", { rss_source_feed: feedId(f) });
+      const r = await alice.post("/play", {
+        rss_source_feed: feedId(f),
+        rss_source_item: episode,
+        position: f * 10,
+      });
+      assert.equal(r.status, 200, r.text);
+      site.t.clock.advance(DAY);
+    }
+    await settle(site.t);
+    const plays = async () => {
+      const timeline = await publicAnswers(site.t, ["alice"], [1, 2], [1]);
+      return timeline.timeline.flatMap((p: Json) => p.events)
+        .filter((e: Json) => e.type === "play").length;
+    };
+    assert.equal(await plays(), 2);
+    const r = await alice.call("DELETE", "/history", { feed: feedId(1), item: episode });
+    assert.equal(r.status, 200, r.text);
+    await settle(site.t);
+    assert.equal(await plays(), 0, "no public play of the erased episode is left");
+    const pop = await publicAnswers(site.t, ["alice"], [1, 2], [1]);
+    for (const f of [1, 2]) assert.equal(pop[`feed ${f}`].body.plays, 0);
+    assert.equal(pop["episode 1/1"].body.plays, 0);
+    assert.deepEqual(pop["episode 1/1"].body.plays_people, []);
+  } finally {
+    await site.t.close();
+  }
+});
+
 Deno.test("erasing an episode also takes it out of a 45-day checkpoint written before", async () => {
   const site = await buildSite(["alice"]);
   try {
