@@ -40,7 +40,12 @@ export async function buildSite(
     runnerOptions?: RunnerOptions;
   } = {},
 ): Promise<Site> {
-  const app = await buildTestApp({ env: options.env, runnerOptions: options.runnerOptions });
+  const app = await buildTestApp({
+    env: options.env,
+    runnerOptions: options.runnerOptions,
+    // No DNS: a feed fetch (personal RSS, metadata) fails at once instead of going out.
+    feedOptions: { resolve: () => Promise.reject(new Error("no DNS in tests")) },
+  });
   const t: AuthTestApp = { ...app, kv: app.deps.kv };
   try {
     const k = await testKeys();
