@@ -14,10 +14,11 @@ import { episodeIn, type HistoryScope, isHistoryIn } from "../domain/history.ts"
 import { EMPTY_STATE, evolveAll, type UserState } from "../domain/state.ts";
 import type { StoredEvent } from "../domain/events.ts";
 import type { Logger } from "../logger.ts";
+import type { PopRecord } from "../projections/popularity_roll.ts";
 import type { ProjectionRunner } from "../projections/runner.ts";
 import { checkpointHead, readCheckpoint, writeCheckpoint } from "../store/checkpoints.ts";
 import type { ErasureMarker, EventStore } from "../store/event_store.ts";
-import { itemHash } from "../store/hash.ts";
+import { feedHash, itemHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
 import type { PlayView, SavedView, SubscriptionView } from "../store/read_models.ts";
 
@@ -188,7 +189,15 @@ export async function eraseAccount(
   // Events first: nothing can be projected again; then what the projections hold.
   await deletePrefix(kv, ["outbox", userId]);
   await deletePrefix(kv, keys.eventPrefix(userId));
+  const played = await Array.fromAsync(
+    kv.list({ prefix: keys.publicPersonPrefix(userId) }),
+    (e) => ({ kind: e.key[2] as "feed" | "item", hash: e.key[3] as string }),
+  );
+  // Before the forget (a rerun after a crash still finds what they played) and after it
+  // (a roll in between recomputed from people the forget had not yet deleted).
+  await scrubRolledName(kv, played, marker.username);
   await projector.forget(userId, { kind: "account" });
+  await scrubRolledName(kv, played, marker.username);
   for (const p of projector.projections) await kv.delete(keys.cursorKey(p.name, userId));
   // What is keyed by a hash or an id, found through the user's own indexes.
   for await (
@@ -221,6 +230,34 @@ export async function eraseAccount(
   if (name.value === userId) op.check(name).delete(name.key);
   await op.commit();
   await deletePrefix(kv, keys.erasePrefix(userId));
+}
+
+/**
+ * The rolled popularity records (and trending entries) of what a deleted user played in
+ * public drop their username now rather than at the next roll. Each write checks the
+ * record, so a roll that rewrote it meanwhile (from the people the forget left) wins.
+ */
+async function scrubRolledName(
+  kv: Deno.Kv,
+  played: readonly { kind: "feed" | "item"; hash: string }[],
+  username: string,
+): Promise<void> {
+  for (const { kind, hash } of played) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const total = await kv.get<PopRecord>(keys.popTotalKey(kind, hash));
+      const record = total.value;
+      if (!record?.plays_people.includes(username)) break;
+      const next = { ...record, plays_people: record.plays_people.filter((n) => n !== username) };
+      const op = kv.atomic().check(total).set(total.key, next);
+      if (record.score > 0) {
+        op.set(keys.trendingKey(kind, record.score, hash), next);
+        if (kind === "item") {
+          op.set(keys.trendingByFeedKey(await feedHash(record.feed), record.score, hash), next);
+        }
+      }
+      if ((await op.commit()).ok) break;
+    }
+  }
 }
 
 /** Runs pending erasures (the cron sweep, a kick after a request, a crashed one). */
