@@ -64,6 +64,17 @@ export async function buildSite(
   }
 }
 
+/** Another app of an existing user, with other scopes. */
+export async function client(
+  site: Site,
+  username: string,
+  options: { appId: string; scopes: readonly string[] },
+): Promise<ApiClient> {
+  const k = await testKeys();
+  const { user, appId } = await userWithApp(site.t, k, { username, ...options });
+  return new ApiClient(site.t, { keys: k, userId: user.id, appId });
+}
+
 /** The per-user read-model prefixes (SPEC §7.2: a rebuild from checkpoint + events gives them). */
 const READ_MODELS = ["sub", "play", "play_by_time", "saved", "pl", "pl_item", "priv"] as const;
 
