@@ -95,49 +95,60 @@ export async function completeHistoryErasure(
 ): Promise<number> {
   const { kv, projector } = deps;
   const scope: HistoryScope = { scope: marker.scope, feed: marker.feed, item: marker.item };
-  const state = await checkpointAt(deps, userId, marker.seq);
+  await checkpointAt(deps, userId, marker.seq);
   const deleted = await deleteAll(
     kv,
     { prefix: keys.eventPrefix(userId), end: keys.eventKey(userId, marker.seq) },
     (e) => !isHistoryIn(e.value as StoredEvent, scope),
   );
-  await dropReadModels(kv, userId, scope, state);
+  await dropReadModels(deps, userId, scope);
   await projector.forget(userId, { kind: "history", history: scope });
   await kv.delete(keys.eraseKey(userId, marker.seq));
   return deleted;
 }
 
 /**
- * Deletes the read models of plays, saves and old subscriptions in scope that the state at
- * the erasure no longer has — each with a check, so one rewritten since stays.
+ * Deletes the read models of plays, saves and old subscriptions in scope that the user's
+ * state no longer has — read after listing them, so what was played again since the
+ * erasure stays; each deletion checked, so one rewritten meanwhile stays too.
  */
 async function dropReadModels(
-  kv: Deno.Kv,
+  deps: EraseDeps,
   userId: string,
   scope: HistoryScope,
-  state: UserState,
 ): Promise<void> {
-  const doomed: { entry: Deno.KvEntry<unknown>; also?: Deno.KvKey }[] = [];
+  const { kv } = deps;
+  const listed: {
+    entry: Deno.KvEntry<unknown>;
+    held: (s: UserState) => boolean;
+    also?: Deno.KvKey;
+  }[] = [];
   for await (const e of kv.list<PlayView>({ prefix: keys.playPrefix(userId) })) {
     const p = e.value;
     if (!episodeIn(scope, p.rss_source_feed, p.rss_source_item)) continue;
-    if (state.plays.has(p.rss_source_item)) continue;
     const h = await itemHash(p.rss_source_item);
-    doomed.push({ entry: e, also: keys.playByTimeKey(userId, Date.parse(p.updated_at), h) });
+    listed.push({
+      entry: e,
+      held: (s) => s.plays.has(p.rss_source_item),
+      also: keys.playByTimeKey(userId, Date.parse(p.updated_at), h),
+    });
   }
   for await (const e of kv.list<SavedView>({ prefix: keys.savedPrefix(userId) })) {
-    const s = e.value;
-    if (!episodeIn(scope, s.rss_source_feed, s.rss_source_item)) continue;
-    if (!state.saved.has(s.rss_source_item)) doomed.push({ entry: e });
+    const v = e.value;
+    if (!episodeIn(scope, v.rss_source_feed, v.rss_source_item)) continue;
+    listed.push({ entry: e, held: (s) => s.saved.has(v.rss_source_item) });
   }
   if (scope.scope !== "item") {
     // Unsubscribed feeds in scope are history too; a current subscription stays.
     for await (const e of kv.list<SubscriptionView>({ prefix: keys.subPrefix(userId) })) {
       const feed = e.value.rss_source_feed;
       if (scope.scope === "feed" && feed !== scope.feed) continue;
-      if (!state.subscriptions.has(feed)) doomed.push({ entry: e });
+      listed.push({ entry: e, held: (s) => s.subscriptions.has(feed) });
     }
   }
+  if (listed.length === 0) return;
+  const state = await deps.store.load(userId);
+  const doomed = listed.filter((d) => !d.held(state));
   for (let i = 0; i < doomed.length; i += 8) {
     const chunk = doomed.slice(i, i + 8);
     const commit = (list: typeof chunk) => {

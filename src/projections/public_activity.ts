@@ -542,17 +542,19 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
       traces,
       persons,
     };
-    if (scope.kind !== "before") return planForget(userId, ctx, scope, env.now);
-    return await planForgetBefore(kv, userId, ctx, scope, env.now);
+    if (scope.kind === "account") return planForget(userId, ctx, scope, env.now);
+    return await planForgetKept(kv, userId, ctx, scope, env.now);
   },
 };
 
 /**
- * The 45-day cleanup's forget: repeats of an activity share one trace (a play per episode
- * and day, a save per episode), so a kept repeat of a deleted event gets the trace back —
- * from the first kept event, at its level now, as a rebuild from the kept events gives.
+ * Forgetting what the 45-day cleanup or an erasure deleted: a trace goes, but one that a
+ * kept event also makes comes back from the first such event, at its level now, as a
+ * rebuild from the kept events gives — repeats of an activity share one trace (a play per
+ * episode and day, a save per episode), and an erased episode may have been played again
+ * before its erasure was finished.
  */
-async function planForgetBefore(
+async function planForgetKept(
   kv: Deno.Kv,
   userId: string,
   ctx: PublicContext,

@@ -424,3 +424,42 @@ Deno.test("erasing a feed: stopped at any write, the erase sweep finishes it", a
     }
   }
 });
+
+Deno.test("erasing an episode: playing it again before a crashed erasure is finished keeps the new play", async () => {
+  let armed = false;
+  const site = await buildSite(["alice"], {
+    runnerOptions: {
+      beforeCommit: () => {
+        if (armed) throw new Error("simulated crash");
+      },
+    },
+  });
+  try {
+    const [alice] = site.users;
+    const episode = { rss_source_feed: feedId(1), rss_source_item: itemId(1, 1) };
+    await alice.post("/subscriptions", { rss_source_feed: feedId(1) });
+    assert.equal((await alice.post("/play", { ...episode, position: 10 })).status, 200);
+    await settle(site.t);
+    armed = true;
+    const r = await alice.call("DELETE", "/history", { item: itemId(1, 1) });
+    assert.equal(r.status, 500, "the projector crashed while taking back the traces");
+    armed = false;
+    // The user plays it again (another day), and it is projected; then the sweep finishes.
+    site.t.clock.advance(DAY);
+    assert.equal((await alice.post("/play", { ...episode, position: 99 })).status, 200);
+    await settle(site.t);
+    assert.deepEqual(await site.t.deps.eraser.drainAll(), { histories: 1, accounts: 0, failed: 0 });
+    await settle(site.t);
+    const state = await site.t.deps.store.load(alice.userId);
+    assert.equal(state.plays.get(itemId(1, 1))?.position, 99);
+    const plays = (await alice.get("/play")).body.play_statuses;
+    assert.deepEqual(plays.map((p: Json) => p.position), [99], "the read model of the new play");
+    const before = await publicView(site);
+    assert.equal(before["episode 1/1"].body.plays, 1, "the new play is public");
+    await site.t.deps.projector.rebuild();
+    await settle(site.t);
+    assert.deepEqual(await publicView(site), before);
+  } finally {
+    await site.t.close();
+  }
+});
