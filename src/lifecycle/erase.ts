@@ -14,10 +14,11 @@ import { episodeIn, type HistoryScope, isHistoryIn } from "../domain/history.ts"
 import { EMPTY_STATE, evolveAll, type UserState } from "../domain/state.ts";
 import type { StoredEvent } from "../domain/events.ts";
 import type { Logger } from "../logger.ts";
+import type { PopRecord } from "../projections/popularity_roll.ts";
 import type { ProjectionRunner } from "../projections/runner.ts";
 import { checkpointHead, readCheckpoint, writeCheckpoint } from "../store/checkpoints.ts";
 import type { ErasureMarker, EventStore } from "../store/event_store.ts";
-import { itemHash, shortHash } from "../store/hash.ts";
+import { feedHash, itemHash, shortHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
 import type { PlayRecord, SavedRecord, SubscriptionRecord } from "../store/read_models.ts";
 
@@ -94,49 +95,68 @@ export async function completeHistoryErasure(
 ): Promise<number> {
   const { kv, projector } = deps;
   const scope: HistoryScope = { scope: marker.scope, feed: marker.feed, item: marker.item };
-  const state = await checkpointAt(deps, userId, marker.seq);
+  await checkpointAt(deps, userId, marker.seq);
   const deleted = await deleteAll(
     kv,
     { prefix: keys.eventPrefix(userId), end: keys.eventKey(userId, marker.seq) },
     (e) => !isHistoryIn(e.value as StoredEvent, scope),
   );
-  await dropReadModels(kv, userId, scope, state);
+  await dropReadModels(deps, userId, scope);
+  await dropActionLog(kv, userId, scope, marker.seq);
   await projector.forget(userId, { kind: "history", history: scope });
   await kv.delete(keys.eraseKey(userId, marker.seq));
   return deleted;
 }
 
 /**
- * Deletes the read models of plays, saves and old subscriptions in scope that the state at
- * the erasure no longer has — each with a check, so one rewritten since stays.
+ * Deletes the read models of plays, saves and old subscriptions in scope that the user's
+ * state no longer has — read after listing them, so what was played again since the
+ * erasure stays; each deletion checked, so one rewritten meanwhile stays too.
  */
 async function dropReadModels(
-  kv: Deno.Kv,
+  deps: EraseDeps,
   userId: string,
   scope: HistoryScope,
-  state: UserState,
 ): Promise<void> {
-  const doomed: { entry: Deno.KvEntry<unknown>; also?: Deno.KvKey }[] = [];
+  const { kv } = deps;
+  const listed: {
+    entry: Deno.KvEntry<unknown>;
+    held: (s: UserState) => boolean;
+    also?: Deno.KvKey;
+  }[] = [];
   for await (const e of kv.list<PlayRecord>({ prefix: keys.playPrefix(userId) })) {
     const p = e.value;
     if (!episodeIn(scope, p.feed, p.item)) continue;
-    if (state.plays.has(p.item)) continue;
     const h = await itemHash(p.item);
-    doomed.push({ entry: e, also: keys.playByTimeKey(userId, Date.parse(p.updated_at), h) });
+    listed.push({
+      entry: e,
+      held: (s) => s.plays.has(p.item),
+      also: keys.playByTimeKey(userId, Date.parse(p.updated_at), h),
+    });
   }
   for await (const e of kv.list<SavedRecord>({ prefix: keys.savedPrefix(userId) })) {
-    const s = e.value;
-    if (!episodeIn(scope, s.feed, s.item)) continue;
-    if (!state.saved.has(s.item)) doomed.push({ entry: e });
+    const v = e.value;
+    if (!episodeIn(scope, v.feed, v.item)) continue;
+    listed.push({ entry: e, held: (s) => s.saved.has(v.item) });
   }
   if (scope.scope !== "item") {
     // Unsubscribed feeds in scope are history too; a current subscription stays.
     for await (const e of kv.list<SubscriptionRecord>({ prefix: keys.subPrefix(userId) })) {
       const feed = e.value.feed;
       if (scope.scope === "feed" && feed !== scope.feed) continue;
-      if (!state.subscriptions.has(feed)) doomed.push({ entry: e });
+      const changed = e.value.changed_at;
+      listed.push({
+        entry: e,
+        held: (s) => s.subscriptions.has(feed),
+        ...(changed === undefined
+          ? {}
+          : { also: keys.subByTimeKey(userId, changed, e.key[2] as string) }),
+      });
     }
   }
+  if (listed.length === 0) return;
+  const state = await deps.store.load(userId);
+  const doomed = listed.filter((d) => !d.held(state));
   for (let i = 0; i < doomed.length; i += 8) {
     const chunk = doomed.slice(i, i + 8);
     const commit = (list: typeof chunk) => {
@@ -150,6 +170,23 @@ async function dropReadModels(
     if ((await commit(chunk)).ok) continue;
     for (const d of chunk) await commit([d]);
   }
+}
+
+/** Deletes the episode-action log entries of the erased events (those before `seq`). */
+async function dropActionLog(
+  kv: Deno.Kv,
+  userId: string,
+  scope: HistoryScope,
+  seq: number,
+): Promise<void> {
+  await deleteAll(
+    kv,
+    { prefix: keys.actionLogPrefix(userId) },
+    (e) => {
+      const v = e.value as { feed: string; item: string };
+      return (e.key[3] as number) >= seq || !episodeIn(scope, v.feed, v.item);
+    },
+  );
 }
 
 /**
@@ -188,7 +225,15 @@ export async function eraseAccount(
   // Events first: nothing can be projected again; then what the projections hold.
   await deletePrefix(kv, ["outbox", userId]);
   await deletePrefix(kv, keys.eventPrefix(userId));
+  const played = await Array.fromAsync(
+    kv.list({ prefix: keys.publicPersonPrefix(userId) }),
+    (e) => ({ kind: e.key[2] as "feed" | "item", hash: e.key[3] as string }),
+  );
+  // Before the forget (a rerun after a crash still finds what they played) and after it
+  // (a roll in between recomputed from people the forget had not yet deleted).
+  await scrubRolledName(kv, played, marker.username);
   await projector.forget(userId, { kind: "account" });
+  await scrubRolledName(kv, played, marker.username);
   for (const p of projector.projections) await kv.delete(keys.cursorKey(p.name, userId));
   // What is keyed by a hash or an id, found through the user's own indexes.
   for await (
@@ -231,6 +276,34 @@ export async function eraseAccount(
   if (name.value === userId) op.check(name).delete(name.key);
   await op.commit();
   await deletePrefix(kv, keys.erasePrefix(userId));
+}
+
+/**
+ * The rolled popularity records (and trending entries) of what a deleted user played in
+ * public drop their username now rather than at the next roll. Each write checks the
+ * record, so a roll that rewrote it meanwhile (from the people the forget left) wins.
+ */
+async function scrubRolledName(
+  kv: Deno.Kv,
+  played: readonly { kind: "feed" | "item"; hash: string }[],
+  username: string,
+): Promise<void> {
+  for (const { kind, hash } of played) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const total = await kv.get<PopRecord>(keys.popTotalKey(kind, hash));
+      const record = total.value;
+      if (!record?.plays_people.includes(username)) break;
+      const next = { ...record, plays_people: record.plays_people.filter((n) => n !== username) };
+      const op = kv.atomic().check(total).set(total.key, next);
+      if (record.score > 0) {
+        op.set(keys.trendingKey(kind, record.score, hash), next);
+        if (kind === "item") {
+          op.set(keys.trendingByFeedKey(await feedHash(record.feed), record.score, hash), next);
+        }
+      }
+      if ((await op.commit()).ok) break;
+    }
+  }
 }
 
 /** Runs pending erasures (the cron sweep, a kick after a request, a crashed one). */

@@ -131,9 +131,13 @@ export async function cleanupUser(
   userId: string,
   cutoff: number,
 ): Promise<{ deleted: number; complete: boolean }> {
-  const { kv, projector } = deps;
+  const { kv, store, projector } = deps;
   const head = await checkpointHead(kv, userId);
   if (!head.value) return { deleted: 0, complete: true };
+  // A cleanup that runs later than its checkpoint (a projection was behind) goes no
+  // further than the checkpoint covers: its events, traces and tombstones stay.
+  const [after] = await store.readEvents(userId, head.value.seq, 1);
+  const upTo = after ? Math.min(cutoff, recordedMs(after)) : cutoff;
   const projected = await projectedUpTo(kv, projector, userId);
   const bound = Math.min(head.value.seq, projected);
   const kvList = kv.list<StoredEvent>(
@@ -144,22 +148,37 @@ export async function cleanupUser(
     kv,
     (async function* () {
       for await (const e of kvList) {
-        if (recordedMs(e.value) >= cutoff) return;
+        if (recordedMs(e.value) >= upTo) return;
         yield e.key;
       }
     })(),
   );
   if (projected < head.value.seq) return { deleted, complete: false };
-  await projector.forget(userId, { kind: "before", before: cutoff });
-  await pruneReadModels(kv, userId, cutoff);
+  await projector.forget(userId, { kind: "before", before: upTo });
+  // The episode-action log past retention goes too (gpodder clients asking from further
+  // back get the current play statuses instead).
+  const logPrefix = keys.actionLogPrefix(userId);
+  await deleteKeys(
+    kv,
+    (async function* () {
+      for await (const e of kv.list({ prefix: logPrefix, end: [...logPrefix, upTo] })) yield e.key;
+    })(),
+  );
+  await pruneReadModels(deps, userId, upTo);
   return { deleted, complete: true };
 }
 
 /**
  * Deletes the read models of subscriptions unsubscribed, playlists deleted and playlist
- * episodes removed before `cutoff` — each with a check, so one rewritten meanwhile stays.
+ * episodes removed before `cutoff` that the user's state (checkpoint + events) no longer
+ * has — each with a check, so one rewritten meanwhile stays.
  */
-async function pruneReadModels(kv: Deno.Kv, userId: string, cutoff: number): Promise<void> {
+async function pruneReadModels(
+  deps: RetentionDeps,
+  userId: string,
+  cutoff: number,
+): Promise<void> {
+  const { kv } = deps;
   const old = (at: string | undefined | null) => at != null && Date.parse(at) < cutoff;
   const doomed: Deno.KvEntry<unknown>[] = [];
   for await (const e of kv.list<SubscriptionRecord>({ prefix: keys.subPrefix(userId) })) {
@@ -184,8 +203,22 @@ async function pruneReadModels(kv: Deno.Kv, userId: string, cutoff: number): Pro
       doomed.push(it);
     }
   }
-  for (let i = 0; i < doomed.length; i += 8) {
-    const chunk = doomed.slice(i, i + 8);
+  if (doomed.length === 0) return;
+  // Read after the listing: a tombstone made again since then fails its check below; one
+  // the state still holds (an event after the checkpoint made it, with a client's old
+  // date) stays.
+  const state = await deps.store.load(userId);
+  const held = (e: Deno.KvEntry<unknown>) => {
+    const [name, , a, b] = e.key as [string, string, string, string?];
+    const v = e.value as { feed?: string; item?: string };
+    if (name === "sub") return state.subscriptions.has(v.feed!);
+    if (name === "pl") return state.playlists.has(a);
+    const pl = state.playlists.get(a);
+    return b !== undefined && pl !== undefined && pl.items.has(v.item!);
+  };
+  const gone = doomed.filter((e) => !held(e));
+  for (let i = 0; i < gone.length; i += 8) {
+    const chunk = gone.slice(i, i + 8);
     const op = kv.atomic();
     for (const e of chunk) op.check(e).delete(e.key);
     if ((await op.commit()).ok) continue;

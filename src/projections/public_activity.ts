@@ -76,7 +76,7 @@ export interface PublicContext {
   readonly overrides: PrivacyOverrides;
   readonly defaultPrivacy: PrivacyLevel;
   readonly pop: PopularityClock;
-  /** `f:<feed>`, `i:<item>`, `e:<event id>` → hash. */
+  /** `f:<feed>`, `i:<item>`, `e:<event id>`, `a:<event id>` → hash. */
   readonly hashes: ReadonlyMap<string, string>;
   /** Existing traces by `fh/ih/tid`. */
   readonly traces: ReadonlyMap<string, LoadedTrace>;
@@ -99,6 +99,12 @@ export function wrappingSum(key: Deno.KvKey, n: number): Deno.KvMutation {
 export function signedCount(v: Deno.KvU64 | null | undefined): number {
   if (!v) return 0;
   return Number(v.value >= U64 / 2n ? v.value - U64 : v.value);
+}
+
+/** The timeline entry ids of an event's trace: one while public, another while anonymous. */
+async function addEntryIds(hashes: Map<string, string>, eventId: string): Promise<void> {
+  hashes.set(`e:${eventId}`, await shortHash(`pub:${eventId}`));
+  hashes.set(`a:${eventId}`, await shortHash(`anon:${eventId}`));
 }
 
 const traceMapKey = (fh: string, ih: string, tid: string) => `${fh}/${ih}/${tid}`;
@@ -468,8 +474,7 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
     for (const e of events) {
       if (e.feed !== undefined && !feeds.has(e.feed)) feeds.set(e.feed, await feedHash(e.feed));
       if (e.item !== undefined && !items.has(e.item)) items.set(e.item, await itemHash(e.item));
-      hashes.set(`e:${e.id}`, await shortHash(`pub:${e.id}`));
-      hashes.set(`a:${e.id}`, await shortHash(`anon:${e.id}`));
+      await addEntryIds(hashes, e.id);
     }
     for (const [f, h] of feeds) hashes.set(`f:${f}`, h);
     for (const [i, h] of items) hashes.set(`i:${i}`, h);
@@ -566,6 +571,51 @@ export const publicActivityProjection: GlobalProjection<PublicContext> = {
       traces,
       persons,
     };
-    return planForget(userId, ctx, scope, env.now);
+    if (scope.kind === "account") return planForget(userId, ctx, scope, env.now);
+    return await planForgetKept(kv, userId, ctx, scope, env.now);
   },
 };
+
+/**
+ * Forgetting what the 45-day cleanup or an erasure deleted: a trace goes, but one that a
+ * kept event also makes comes back from the first such event, at its level now, as a
+ * rebuild from the kept events gives — repeats of an activity share one trace (a play per
+ * episode and day, a save per episode), and an erased episode may have been played again
+ * before its erasure was finished.
+ */
+async function planForgetKept(
+  kv: Deno.Kv,
+  userId: string,
+  ctx: PublicContext,
+  scope: ForgetScope,
+  now: number,
+): Promise<PlanStep[]> {
+  const gone = new Set(
+    [...ctx.traces.values()].filter((t) => forgotten(t, scope))
+      .map((t) => traceMapKey(t.fh, t.ih, t.tid)),
+  );
+  const hashes = new Map<string, string>();
+  const kept: { e: StoredEvent; kind: ActivityKind; tid: string }[] = [];
+  if (gone.size > 0) {
+    const events = kv.list<StoredEvent>({ prefix: keys.eventPrefix(userId) }, { batchSize: 500 });
+    for await (const { value: e } of events) {
+      const a = activityOf(e);
+      if (!a || e.feed === undefined) continue;
+      const fh = await feedHash(e.feed);
+      const ih = e.item === undefined ? "" : await itemHash(e.item);
+      if (!gone.delete(traceMapKey(fh, ih, a.traceId))) continue;
+      hashes.set(`f:${e.feed}`, fh);
+      if (e.item !== undefined) hashes.set(`i:${e.item}`, ih);
+      await addEntryIds(hashes, e.id);
+      kept.push({ e, kind: a.kind, tid: a.traceId });
+      if (gone.size === 0) break;
+    }
+  }
+  const overrides = kept.length > 0
+    ? await loadOverrides(kv, userId, true, new Map(), new Map())
+    : ctx.overrides;
+  const plan = new Plan(userId, { ...ctx, overrides, hashes }, now);
+  plan.forget((t) => forgotten(t, scope));
+  for (const k of kept) plan.add(k.e, k.kind, k.tid);
+  return plan.steps;
+}

@@ -4,6 +4,7 @@ import { createApp } from "../../routes/app.ts";
 import type { AppEnv } from "../../routes/context.ts";
 import { loadConfig } from "../../src/config.ts";
 import { type Logger, silentLogger } from "../../src/logger.ts";
+import type { RunnerOptions } from "../../src/projections/runner.ts";
 import type { FeedServiceOptions } from "../../src/rss/feed_service.ts";
 import { type AppDeps, createServices } from "../../src/services.ts";
 import { FakeClock } from "./clock.ts";
@@ -29,6 +30,8 @@ export async function buildTestApp(
     autoGateway?: boolean;
     logger?: Logger;
     feedOptions?: FeedServiceOptions;
+    /** Projection runner tunables (small passes, a crash hook). */
+    runnerOptions?: RunnerOptions;
   } = {},
 ): Promise<TestApp> {
   const kv = await Deno.openKv(":memory:");
@@ -48,7 +51,12 @@ export async function buildTestApp(
     autoProject: options.autoProject ?? false,
     autoGateway: options.autoGateway ?? false,
     passwordIterations: TEST_PASSWORD_ITERATIONS,
-    feedOptions: options.feedOptions,
+    // No test may reach a DNS server: names resolve nowhere unless a test says otherwise.
+    feedOptions: {
+      resolve: () => Promise.reject(new Error("no DNS in tests")),
+      ...options.feedOptions,
+    },
+    runnerOptions: options.runnerOptions,
   });
   return {
     app: createApp(deps),

@@ -12,9 +12,9 @@ async function withGuard(
   fn: (port: number, guard: ConnectionGuard) => Promise<void>,
 ): Promise<void> {
   const peers: string[] = [];
-  let guard: ConnectionGuard | undefined;
+  const ref: { guard?: ConnectionGuard } = {};
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => {
-    peers.push(guard?.peerOf(info.remoteAddr.port) ?? "?");
+    peers.push(ref.guard?.peerOf(info.remoteAddr.port) ?? "?");
     if (new URL(req.url).pathname === "/slow-answer") {
       // An answer that takes a while to stream: the client is silent meanwhile.
       const body = new ReadableStream({
@@ -31,7 +31,7 @@ async function withGuard(
     return new Response(`hello ${peers.at(-1)}`);
   });
   const port = freePort();
-  guard = new ConnectionGuard({
+  const guard = ref.guard = new ConnectionGuard({
     hostname: "127.0.0.1",
     port,
     backendPort: server.addr.port,
