@@ -63,10 +63,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     bodyLimit({
       maxSize,
       onError: () => {
+        // Thrown before any sub-app's middleware runs: gpodder clients keep an HTTP cache.
         throw new HttpError(
           413,
           "payload_too_large",
           `The request body is larger than ${maxSize / MiB} MiB.`,
+          { headers: { "Cache-Control": "no-store" } },
         );
       },
     }),
