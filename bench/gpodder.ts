@@ -185,8 +185,14 @@ export async function benchGpodder(options: GpodderBenchOptions = {}): Promise<G
   const inFlight = options.inFlight ?? 32;
   const dir = await Deno.makeTempDir({ prefix: "balados-gpodder-bench-" });
   const kvPath = `${dir}/gp.kv`;
-  const raw = await rawEventRate(`${dir}/raw-a.kv`, users * perUser, batch, 64);
-  const passwords = await seedUsers(kvPath, users);
+  let raw: number, passwords: string[];
+  try {
+    raw = await rawEventRate(`${dir}/raw.kv`, users * perUser, batch, 64);
+    passwords = await seedUsers(kvPath, users);
+  } catch (err) {
+    await Deno.remove(dir, { recursive: true });
+    throw err;
+  }
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   const flags = options.profileDir
