@@ -1,6 +1,7 @@
 /** `deno task bench`: runs the benchmarks and prints rates next to same-run baselines. */
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
+import { benchGpodder, reportGpodder } from "./gpodder.ts";
 import { benchRss, reportRss } from "./rss.ts";
 import { benchWritePath } from "./write_path.ts";
 
@@ -60,6 +61,12 @@ if (!values.only || values.only === "api") {
 if (!values.only || values.only === "rss") {
   console.log("\nRSS proxy and personal feeds (loopback)");
   belowTarget ||= reportRss(await benchRss());
+}
+
+if (!values.only || values.only === "gpodder") {
+  console.log("\ngpodder API, main.ts as a subprocess, client in this process (loopback)");
+  console.log("  200 users × 500 episode actions, batches of 30, 32 users syncing at once");
+  belowTarget ||= reportGpodder(await benchGpodder());
 }
 
 console.log(belowTarget ? "\nRESULT: below target" : "\nRESULT: ok");

@@ -115,7 +115,8 @@ export function stem(file: string, exts: readonly string[]): { name: string; ext
   const dot = file.lastIndexOf(".");
   const ext = dot > 0 ? file.slice(dot + 1).toLowerCase() : "";
   if (!exts.includes(ext)) throw new HttpError(404, "not_found", "No such resource.");
-  return { name: decodeURIComponent(file.slice(0, dot)), ext };
+  // Hono has already decoded the path parameter: decoding again would throw on a "%".
+  return { name: file.slice(0, dot), ext };
 }
 
 /** A device id from a path: `[\w.-]+`, at most 64 characters; otherwise 400. */

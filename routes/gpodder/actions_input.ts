@@ -91,6 +91,9 @@ function intField(o: Record<string, unknown>, name: string): number | undefined 
   const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
   if (typeof n !== "number" || !Number.isFinite(n)) throw bad(`"${name}" must be a number.`);
   const whole = Math.floor(n);
+  // The domain refuses unsafe integers: found here, the upload is refused whole (a 400)
+  // instead of the action being dropped from an answer that says 200.
+  if (!Number.isSafeInteger(whole)) throw bad(`"${name}" is out of range.`);
   return whole < 0 ? undefined : whole; // -1 is how clients say "unknown"
 }
 

@@ -132,6 +132,8 @@ export function settingsRoutes(deps: AppDeps, auth: MiddlewareHandler<GpEnv>): H
     }
     const entry = await kv.get<Record<string, unknown>>(key);
     const next: Record<string, unknown> = { ...(entry.value ?? {}), ...set };
+    // A null value unsets the key: answers never carry null (SPEC §9).
+    for (const [k, v] of Object.entries(set)) if (v === null) delete next[k];
     for (const k of remove as string[]) delete next[k];
     if (Object.keys(next).length > MAX_KEYS) throw bad(`At most ${MAX_KEYS} settings per scope.`);
     await kv.atomic().check(entry).set(key, next).commit();
