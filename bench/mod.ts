@@ -1,6 +1,10 @@
-/** `deno task bench`: runs the benchmarks and prints rates next to same-run baselines. */
+/**
+ * `deno task bench [--only write|api|rss|public] [--scale n]`: runs the benchmarks and prints
+ * rates next to same-run baselines.
+ */
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
+import { benchPublic, reportPublic } from "./public.ts";
 import { benchRss, reportRss } from "./rss.ts";
 import { benchWritePath } from "./write_path.ts";
 
@@ -10,10 +14,12 @@ const { values } = parseArgs({
     users: { type: "string", default: "1000" },
     writes: { type: "string", default: "10" },
     only: { type: "string" },
+    scale: { type: "string", default: "1" },
   },
 });
 const users = Number(values.users);
 const writes = Number(values.writes);
+const scale = Number(values.scale);
 let belowTarget = false;
 
 if (!values.only || values.only === "write") {
@@ -60,6 +66,14 @@ if (!values.only || values.only === "api") {
 if (!values.only || values.only === "rss") {
   console.log("\nRSS proxy and personal feeds (loopback)");
   belowTarget ||= reportRss(await benchRss());
+}
+
+if (!values.only || values.only === "public") {
+  console.log(
+    `\npublic activity: roll cost vs old history (A: ${Math.round(100 * scale)} users, B: 10×), ` +
+      "reads, projection",
+  );
+  belowTarget ||= reportPublic(await benchPublic({ scale }));
 }
 
 console.log(belowTarget ? "\nRESULT: below target" : "\nRESULT: ok");
