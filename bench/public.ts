@@ -61,9 +61,9 @@ export interface RollSide {
   /** The same rolls in process CPU time (ms). */
   rollCpuMs: number;
   rollCpuSamples: number[];
-  /** Median time of 300 bare `kv.get`s of user records after each roll (a reference). */
-  getMs: number;
-  getSamples: number[];
+  /** Median time of making each roll's reads again, bare, right after it (a reference). */
+  replayMs: number;
+  replaySamples: number[];
   /** KV work of each of those rolls. */
   rollWork: KvWork[];
   /** Records the roll recomputed per round. */
@@ -89,8 +89,8 @@ export interface PublicBenchResult {
     /** B / A of the median roll times: the target (≤ 1.3). */
     ratio: number;
     cpuRatio: number;
-    /** B / A of bare point reads in the same KVs: what the storage alone does. */
-    getRatio: number;
+    /** B / A of the rolls' reads made again bare: what the storage alone does. */
+    replayRatio: number;
     /** B / A of the KV entries read and written by those rolls (noise-free). */
     workRatio: number;
     recentEvents: number;
@@ -248,11 +248,18 @@ function noWork(): KvWork {
   return { reads: 0, lists: 0, mutations: 0, checks: 0, commits: 0 };
 }
 
+/** A read as a code path made it, to be made again bare. */
+type ReadOp =
+  | { get: Deno.KvKey }
+  | { getMany: Deno.KvKey[] }
+  | { list: Deno.KvListSelector; options?: Deno.KvListOptions };
+
 /**
- * The same KV, counting the work done through it: what a code path reads and writes does
- * not depend on the machine's noise, so B / A of it says whether the path grows.
+ * The same KV, counting the work done through it (and logging its reads): what a code
+ * path reads and writes does not depend on the machine's noise, so B / A of it says
+ * whether the path grows.
  */
-function countingKv(kv: Deno.Kv, work: KvWork): Deno.Kv {
+function countingKv(kv: Deno.Kv, work: KvWork, log: ReadOp[] = []): Deno.Kv {
   const atomic = (op: Deno.AtomicOperation): Deno.AtomicOperation => {
     const proxy: Deno.AtomicOperation = new Proxy(op, {
       get(target, prop) {
@@ -272,6 +279,7 @@ function countingKv(kv: Deno.Kv, work: KvWork): Deno.Kv {
   };
   const list = <T>(selector: Deno.KvListSelector, options?: Deno.KvListOptions) => {
     work.lists++;
+    log.push({ list: selector, options });
     const it = kv.list<T>(selector, options);
     const wrapped = {
       get cursor() {
@@ -294,11 +302,13 @@ function countingKv(kv: Deno.Kv, work: KvWork): Deno.Kv {
         case "get":
           return (key: Deno.KvKey, o?: { consistency?: Deno.KvConsistencyLevel }) => {
             work.reads++;
+            log.push({ get: key });
             return target.get(key, o);
           };
         case "getMany":
           return (list: Deno.KvKey[], o?: { consistency?: Deno.KvConsistencyLevel }) => {
             work.reads += list.length;
+            log.push({ getMany: list });
             return target.getMany(list, o);
           };
         case "list":
@@ -312,6 +322,15 @@ function countingKv(kv: Deno.Kv, work: KvWork): Deno.Kv {
   });
 }
 
+/** Makes the logged reads again, with nothing around them: what the storage alone costs. */
+async function replayReads(kv: Deno.Kv, log: readonly ReadOp[]): Promise<void> {
+  for (const op of log) {
+    if ("get" in op) await kv.get(op.get);
+    else if ("getMany" in op) await kv.getMany(op.getMany);
+    else for await (const _ of kv.list(op.list, op.options));
+  }
+}
+
 const HISTORY_USERS = 100;
 /** What each user of the history does. */
 const HISTORY_MIX = { subscribes: 3, plays: 10, saves: 2, shares: 1 };
@@ -319,9 +338,13 @@ const HISTORY_MIX = { subscribes: 3, plays: 10, saves: 2, shares: 1 };
 const HISTORY_FROM_DAYS = 60;
 const HISTORY_DAYS = 40;
 const EPISODES_PER_FEED = 20;
-/** The recent activity goes to the most popular feeds. */
+/**
+ * The recent activity goes to the most popular feeds, mostly to episodes nobody played
+ * before: each round makes about 570 records to roll, a sample long enough to average out
+ * a busy machine's hiccups.
+ */
 const RECENT_FEEDS = 20;
-const RECENT_EPISODES = 10;
+const RECENT_EPISODES = 100;
 const RECENT_PLAYS = 3;
 
 /**
@@ -454,8 +477,8 @@ async function rollBench(dir: string, scale: number, rounds: number, recentUsers
         rollSamples: [],
         rollCpuMs: 0,
         rollCpuSamples: [],
-        getMs: 0,
-        getSamples: [],
+        replayMs: 0,
+        replaySamples: [],
         rollWork: [],
         rollEntities: 0,
         keysLeft: {},
@@ -478,24 +501,25 @@ async function rollBench(dir: string, scale: number, rounds: number, recentUsers
         w.clock.t = rollAt;
         await w.deps.projector.drainAll();
         const work = noWork();
-        const deps = { kv: countingKv(w.kv, work), config: w.deps.config, clock: w.clock };
+        const log: ReadOp[] = [];
+        const deps = { kv: countingKv(w.kv, work, log), config: w.deps.config, clock: w.clock };
         const t0 = performance.now(), c0 = cpuMs();
         const r = await rollPopularity(deps, { now: rollAt });
         side.rollSamples.push(performance.now() - t0);
         side.rollCpuSamples.push(cpuMs() - c0);
         side.rollEntities = r.entities;
         side.rollWork.push(work);
-        // Reference: bare point reads of the same keys in both KVs, right after the roll.
+        // Reference: the same reads again, bare, in the same KV right after the roll.
         const g0 = performance.now();
-        for (let i = 0; i < 300; i++) await w.kv.get(keys.userKey(w.users[(i * 37) % recentUsers]));
-        side.getSamples.push(performance.now() - g0);
+        await replayReads(w.kv, log);
+        side.replaySamples.push(performance.now() - g0);
         if (side === sides[0].side) recentEvents = n;
       }
     }
     for (const { w, side } of sides) {
       side.rollMs = median(side.rollSamples);
       side.rollCpuMs = median(side.rollCpuSamples);
-      side.getMs = median(side.getSamples);
+      side.replayMs = median(side.replaySamples);
       for (const [name, prefix] of PUBLIC_PREFIXES) side.keysLeft[name] = await count(w.kv, prefix);
     }
     const [a, b] = sides.map((s) => s.side);
@@ -504,7 +528,7 @@ async function rollBench(dir: string, scale: number, rounds: number, recentUsers
       b,
       ratio: b.rollMs / a.rollMs,
       cpuRatio: b.rollCpuMs / a.rollCpuMs,
-      getRatio: b.getMs / a.getMs,
+      replayRatio: b.replayMs / a.replayMs,
       workRatio: totalWork(b.rollWork) / totalWork(a.rollWork),
       recentEvents,
     };
@@ -773,11 +797,12 @@ export function reportPublic(r: PublicBenchResult): boolean {
     }×)`,
   );
   console.log(
-    `    bare kv.get × 300 (reference)       : A ${a.getMs.toFixed(1)} ms, ` +
-      `B ${b.getMs.toFixed(1)} ms, B / A ${r.roll.getRatio.toFixed(2)}×`,
+    `    the same reads again, bare          : A ${a.replayMs.toFixed(1)} ms, ` +
+      `B ${b.replayMs.toFixed(1)} ms, B / A ${r.roll.replayRatio.toFixed(2)}×  (storage alone)`,
   );
   console.log(
-    `  ratio (B / A, wall)                   : ${r.roll.ratio.toFixed(2)}×  (target ≤ 1.30×)`,
+    `  ratio (B / A, wall)                   : ${r.roll.ratio.toFixed(2)}×  (target ≤ 1.30×); ` +
+      `÷ the storage's own B / A: ${(r.roll.ratio / r.roll.replayRatio).toFixed(2)}×`,
   );
   const left = (s: RollSide) =>
     Object.entries(s.keysLeft).map(([k, v]) => `${k} ${fmt(v)}`).join(", ");
