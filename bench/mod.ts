@@ -1,7 +1,11 @@
-/** `deno task bench`: runs the benchmarks and prints rates next to same-run baselines. */
+/**
+ * `deno task bench [--only write|api|rss|public] [--scale n]`: runs the benchmarks and prints
+ * rates next to same-run baselines.
+ */
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
 import { benchGpodder, reportGpodder } from "./gpodder.ts";
+import { benchPublic, reportPublic } from "./public.ts";
 import { benchRss, reportRss } from "./rss.ts";
 import { benchWritePath } from "./write_path.ts";
 
@@ -11,10 +15,12 @@ const { values } = parseArgs({
     users: { type: "string", default: "1000" },
     writes: { type: "string", default: "10" },
     only: { type: "string" },
+    scale: { type: "string", default: "1" },
   },
 });
 const users = Number(values.users);
 const writes = Number(values.writes);
+const scale = Number(values.scale);
 let belowTarget = false;
 
 if (!values.only || values.only === "write") {
@@ -67,6 +73,14 @@ if (!values.only || values.only === "gpodder") {
   console.log("\ngpodder API, main.ts as a subprocess, client in this process (loopback)");
   console.log("  200 users × 500 episode actions, batches of 30, 32 users syncing at once");
   belowTarget ||= reportGpodder(await benchGpodder());
+}
+
+if (!values.only || values.only === "public") {
+  console.log(
+    `\npublic activity: roll cost vs old history (A: ${Math.round(100 * scale)} users, B: 10×), ` +
+      "reads, projection",
+  );
+  belowTarget ||= reportPublic(await benchPublic({ scale }));
 }
 
 console.log(belowTarget ? "\nRESULT: below target" : "\nRESULT: ok");
