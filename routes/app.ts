@@ -12,6 +12,9 @@ import { limitPerIp } from "./rate_limit.ts";
 import { isPlayHostRequest, playRoutes, redactPlayHostPath } from "./play.ts";
 import { rssRoutes } from "./rss.ts";
 import { webRoutes } from "./web/mod.ts";
+import { assetRoutes } from "./web/assets/mod.ts";
+import { errorPage, wantsHtml } from "./web/error_page.tsx";
+import { currentUser, navOf } from "./web/_web.ts";
 
 const MiB = 1024 * 1024;
 
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const started = performance.now();
     const requestId = requestIdFrom(c.req.header("x-request-id"), deps.newId);
     c.set("requestId", requestId);
+    c.set("registrationOpen", deps.config.registration === "open");
     await next();
     c.header("X-Request-Id", requestId);
     const route = c.req.routePath && c.req.routePath !== "/*" ? c.req.routePath : "unmatched";
@@ -116,6 +120,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route("/", opsRoutes(deps));
+  app.route("/", assetRoutes());
   // Anonymous routes are limited per client IP; the authenticated API per user (api_v1/mod.ts).
   const perIp = limitPerIp(deps);
   for (
@@ -151,15 +156,37 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/public", publicRoutes(deps));
   app.route("/api/v1", apiV1Routes(deps));
 
-  app.notFound((c) => c.json({ error: { code: "not_found", message: "No such resource." } }, 404));
+  /** The logged-in user for an error page's header; none when that lookup fails too. */
+  const navFor = async (c: Parameters<typeof wantsHtml>[0]) => {
+    try {
+      const me = await currentUser(c, deps);
+      return me ? navOf(me) : null;
+    } catch {
+      return null;
+    }
+  };
 
-  app.onError((err, c) => {
+  app.notFound(async (c) => {
+    if (wantsHtml(c)) {
+      return errorPage(c, 404, "There is nothing at this address.", await navFor(c));
+    }
+    return c.json({ error: { code: "not_found", message: "No such resource." } }, 404);
+  });
+
+  app.onError(async (err, c) => {
     const { status, body, headers } = errorResponse(err);
     if (status >= 500 && status !== 503) {
       logger.error("unhandled error", {
         request_id: c.get("requestId"),
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       });
+    }
+    // No cache, proxy or client should keep an error (an early 413 never reaches the
+    // gpodder routes' own no-store).
+    c.header("Cache-Control", "no-store");
+    if (wantsHtml(c)) {
+      const nav = status >= 500 ? null : await navFor(c);
+      return errorPage(c, status, body.error.message, nav, headers);
     }
     return c.json(body, status as 400, headers);
   });

@@ -14,5 +14,7 @@ export type AppEnv = {
   Variables: {
     requestId: string;
     auth: RequestAuth;
+    /** Whether sign-up is open (`REGISTRATION`), for the pages' header. */
+    registrationOpen: boolean;
   };
 };

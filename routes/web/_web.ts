@@ -132,3 +132,27 @@ export function safeReturnTo(raw: string | undefined): string | null {
 export function redirectToLogIn(c: WebContext, returnTo: string): Response {
   return c.redirect(`/users/log_in?return_to=${encodeURIComponent(returnTo)}`, 303);
 }
+
+/** The path and query of this request, to come back to after log-in. */
+export function hereOf(c: WebContext): string {
+  const url = new URL(c.req.url);
+  return url.pathname + url.search;
+}
+
+/**
+ * The logged-in user, or a redirect to the log-in page and back here (SPEC §10).
+ * Use as `const me = await requireUser(c, deps); if (me instanceof Response) return me;`.
+ */
+export async function requireUser(
+  c: WebContext,
+  deps: AuthDeps,
+  returnTo: string = hereOf(c),
+): Promise<WebUser | Response> {
+  const me = await currentUser(c, deps);
+  return me ?? redirectToLogIn(c, c.req.method === "GET" ? returnTo : new URL(c.req.url).pathname);
+}
+
+/** The header's view of a logged-in user. */
+export function navOf(me: WebUser): { username: string; csrf: string } {
+  return { username: me.user.username, csrf: me.session.csrf };
+}

@@ -1,25 +1,15 @@
-/** The page shell of the web pages: plain, accessible HTML with a little inline CSS. */
+/**
+ * The page shell of the web pages (SPEC §10): one layout, one stylesheet (`/assets/app.css`),
+ * a header with the logo mark and navigation, a skip link, `<!doctype html>`, and headers
+ * that keep pages out of frames, caches and referrers.
+ */
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
+import { createContext, useContext } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { describeScope } from "../../src/domain/scopes.ts";
 import type { AppEnv } from "../context.ts";
-
-const CSS = `
-body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;color:#1d1d1f}
-header{display:flex;gap:1rem;align-items:center;border-bottom:1px solid #ddd;margin-bottom:1rem}
-header nav{display:flex;gap:1rem;align-items:center;margin-left:auto}
-label{display:block;margin-top:.75rem;font-weight:600}
-input[type=text],input[type=password],input[type=email]{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}
-button{padding:.5rem 1rem;font:inherit;margin-top:1rem;cursor:pointer}
-button.link{margin:0;padding:0;border:0;background:none;color:#0645ad;text-decoration:underline}
-.error{color:#b00020}.hint{color:#555;font-size:.9rem}
-.notice{background:#fff8e1;border:1px solid #f0c36d;padding:.75rem;border-radius:4px}
-code.token{display:block;word-break:break-all;background:#f4f4f4;padding:.5rem}
-ul.scopes li{margin:.25rem 0}
-img.app{max-width:64px;max-height:64px;vertical-align:middle}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee}
-`;
+import { ASSET_VERSION } from "./assets/mod.ts";
 
 /** Who is logged in, for the header (log-out needs the session's CSRF token). */
 export interface NavUser {
@@ -27,44 +17,172 @@ export interface NavUser {
   readonly csrf: string;
 }
 
-/** The whole page around `children`. */
-export function Layout(props: { title: string; nav?: NavUser | null; children?: Child }) {
+/** What every page knows about the request without being told: set by `render`. */
+interface PageSite {
+  readonly path: string;
+  readonly registrationOpen: boolean;
+}
+
+const SiteContext = createContext<PageSite>({ path: "/", registrationOpen: true });
+
+/** The logo mark: a rounded square with a play triangle and two sound waves. */
+export function LogoMark() {
+  return (
+    <svg viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+      <rect width="32" height="32" rx="9" fill="#5b34c2" />
+      <path d="M10 9.5v13l9.5-6.5z" fill="#fff" />
+      <path
+        d="M21.5 11.5a6.5 6.5 0 0 1 0 9M24.5 8.5a11 11 0 0 1 0 15"
+        fill="none"
+        stroke="#ffb454"
+        stroke-width="2.2"
+        stroke-linecap="round"
+      />
+    </svg>
+  );
+}
+
+const LISTENER_NAV: ReadonlyArray<readonly [string, string]> = [
+  ["/", "Home"],
+  ["/subscriptions", "Subscriptions"],
+  ["/history", "History"],
+  ["/saved", "Saved"],
+  ["/playlists", "Playlists"],
+  ["/discover", "Discover"],
+  ["/timeline", "Timeline"],
+];
+
+const SETTINGS_NAV: ReadonlyArray<readonly [string, string]> = [
+  ["/privacy", "Privacy"],
+  ["/account", "Account"],
+  ["/apps", "Apps"],
+  ["/users/tokens", "Tokens"],
+  ["/app-passwords", "App passwords"],
+  ["/devices", "Devices"],
+];
+
+/** Whether `href` is the current page or the section it belongs to. */
+function isCurrent(path: string, href: string): boolean {
+  if (href === "/") return path === "/";
+  return path === href || path.startsWith(`${href}/`) ||
+    (href === "/subscriptions" && path.startsWith("/podcasts/")) ||
+    (href === "/history" && path.startsWith("/episodes/"));
+}
+
+function NavLinks(props: { links: ReadonlyArray<readonly [string, string]>; path: string }) {
+  return (
+    <>
+      {props.links.map(([href, label]) => (
+        <li>
+          <a href={href} aria-current={isCurrent(props.path, href) ? "page" : undefined}>
+            {label}
+          </a>
+        </li>
+      ))}
+    </>
+  );
+}
+
+/** The whole page around `children`. `narrow` keeps forms at a readable width. */
+export function Layout(
+  props: {
+    title: string;
+    nav?: NavUser | null;
+    narrow?: boolean;
+    /** Set false when the page draws its own heading. */
+    heading?: boolean;
+    /** Scripts of `/assets/` this page needs (the player, drag-and-drop). */
+    scripts?: readonly string[];
+    children?: Child;
+  },
+) {
+  const site = useContext(SiteContext);
+  const inSettings = SETTINGS_NAV.some(([href]) => isCurrent(site.path, href));
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
+        <meta name="color-scheme" content="light dark" />
         <title>{props.title} · Balados Sync</title>
-        <style>{CSS}</style>
+        <link rel="stylesheet" href={`/assets/app.css?v=${ASSET_VERSION}`} />
+        <link rel="icon" href={`/assets/logo.svg?v=${ASSET_VERSION}`} type="image/svg+xml" />
+        {(props.scripts ?? []).map((s) => (
+          <script src={`/assets/${s}?v=${ASSET_VERSION}`} defer></script>
+        ))}
       </head>
       <body>
-        <header>
-          <p>
-            <strong>Balados Sync</strong>
-          </p>
-          {props.nav
-            ? (
-              <nav aria-label="Account">
-                <a href="/apps">Apps</a>
-                <a href="/users/tokens">Tokens</a>
-                <a href="/app-passwords">App passwords</a>
-                <a href="/devices">Devices</a>
-                <form method="post" action="/users/log_out">
-                  <input type="hidden" name="csrf" value={props.nav.csrf} />
-                  <button type="submit" class="link">Log out {props.nav.username}</button>
-                </form>
-              </nav>
-            )
-            : (
-              <nav aria-label="Account">
-                <a href="/users/log_in">Log in</a>
-                <a href="/users/register">Register</a>
-              </nav>
-            )}
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="site-header">
+          <div class="bar">
+            <a class="brand" href="/">
+              <LogoMark />
+              <span>Balados Sync</span>
+            </a>
+            {props.nav
+              ? (
+                <nav aria-label="Main">
+                  <ul class="nav">
+                    <NavLinks links={LISTENER_NAV} path={site.path} />
+                    <li>
+                      <a
+                        href="/account"
+                        aria-current={inSettings ? "page" : undefined}
+                      >
+                        Settings
+                      </a>
+                    </li>
+                    <li>
+                      <form method="post" action="/users/log_out">
+                        <input type="hidden" name="csrf" value={props.nav.csrf} />
+                        <button type="submit">Log out {props.nav.username}</button>
+                      </form>
+                    </li>
+                  </ul>
+                </nav>
+              )
+              : (
+                <nav aria-label="Main">
+                  <ul class="nav">
+                    <NavLinks
+                      links={[["/discover", "Discover"], ["/timeline", "Timeline"]]}
+                      path={site.path}
+                    />
+                    <li>
+                      <a
+                        href="/users/log_in"
+                        aria-current={isCurrent(site.path, "/users/log_in") ? "page" : undefined}
+                      >
+                        Log in
+                      </a>
+                    </li>
+                    {site.registrationOpen && (
+                      <li>
+                        <a
+                          href="/users/register"
+                          aria-current={isCurrent(site.path, "/users/register")
+                            ? "page"
+                            : undefined}
+                        >
+                          Register
+                        </a>
+                      </li>
+                    )}
+                  </ul>
+                </nav>
+              )}
+          </div>
+          {props.nav && inSettings && (
+            <nav class="subnav" aria-label="Settings">
+              <ul class="nav">
+                <NavLinks links={SETTINGS_NAV} path={site.path} />
+              </ul>
+            </nav>
+          )}
         </header>
-        <main>
-          <h1>{props.title}</h1>
+        <main id="main" class={props.narrow ? "narrow" : undefined} tabindex={-1}>
+          {props.heading !== false && <h1>{props.title}</h1>}
           {props.children}
         </main>
       </body>
@@ -72,7 +190,10 @@ export function Layout(props: { title: string; nav?: NavUser | null; children?: 
   );
 }
 
-/** A form field with its label and, when set, its error message (linked for screen readers). */
+/**
+ * A form field with its label and, when set, its error message (linked for screen readers).
+ * A field in error takes the focus when the page loads, so the error is announced.
+ */
 export function Field(
   props: {
     name: string;
@@ -83,28 +204,31 @@ export function Field(
     hint?: string;
     required?: boolean;
     autocomplete?: string;
+    maxlength?: number;
+    /** The element id, when the name is used twice on a page. */
+    id?: string;
   },
 ) {
-  const described = [
-    props.hint ? `${props.name}-hint` : "",
-    props.error ? `${props.name}-error` : "",
-  ]
+  const id = props.id ?? props.name;
+  const described = [props.hint ? `${id}-hint` : "", props.error ? `${id}-error` : ""]
     .filter(Boolean).join(" ");
   return (
     <div>
-      <label for={props.name}>{props.label}</label>
-      {props.hint && <p class="hint" id={`${props.name}-hint`}>{props.hint}</p>}
+      <label for={id}>{props.label}</label>
+      {props.hint && <p class="hint" id={`${id}-hint`}>{props.hint}</p>}
       <input
-        id={props.name}
+        id={id}
         name={props.name}
         type={props.type ?? "text"}
         value={props.value ?? ""}
         required={props.required}
         autocomplete={props.autocomplete}
+        maxlength={props.maxlength}
+        autofocus={props.error ? true : undefined}
         aria-invalid={props.error ? "true" : undefined}
         aria-describedby={described || undefined}
       />
-      {props.error && <p class="error" id={`${props.name}-error`}>{props.error}</p>}
+      {props.error && <p class="error" id={`${id}-error`}>{props.error}</p>}
     </div>
   );
 }
@@ -122,23 +246,30 @@ export function ScopeList(props: { scopes: readonly string[] }) {
   );
 }
 
+/** The Content-Security-Policy of every page: our own styles and scripts only. */
+export const PAGE_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; " +
+  "img-src https: http: data:; media-src https: http: data: blob:; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'";
+
 /**
  * Answers with a page and headers that keep it out of frames, caches and referrers.
  * No `form-action` in the CSP: after approval the browser follows a redirect to the app.
  */
-export function render(
+export async function render(
   c: Context<AppEnv>,
-  page: ReturnType<typeof Layout>,
+  page: Child,
   status: ContentfulStatusCode = 200,
-) {
-  c.header(
-    "Content-Security-Policy",
-    "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; " +
-      "frame-ancestors 'none'; base-uri 'none'",
-  );
+): Promise<Response> {
+  c.header("Content-Security-Policy", PAGE_CSP);
   c.header("X-Frame-Options", "DENY");
   c.header("Referrer-Policy", "no-referrer");
   c.header("Cache-Control", "no-store");
   c.header("X-Content-Type-Options", "nosniff");
-  return c.html(page, status);
+  const site: PageSite = {
+    path: new URL(c.req.url).pathname,
+    registrationOpen: c.get("registrationOpen") ?? true,
+  };
+  const html = await (<SiteContext.Provider value={site}>{page}</SiteContext.Provider>)
+    .toString();
+  return c.html(`<!doctype html>\n${html}`, status);
 }
