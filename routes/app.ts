@@ -134,6 +134,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       "/devices",
       "/devices/*",
       "/login/*",
+      "/web/*",
       "/rss/*",
       "/play/*",
     ]

@@ -1,24 +1,17 @@
 /** Privacy settings (SPEC §4.5) at user, feed and item level. */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { PrivacyLevel, PrivacyScope } from "../../src/domain/events.ts";
+import type { PrivacyLevel } from "../../src/domain/events.ts";
 import { feedAt, Fields, itemAt } from "../input.ts";
-import { effectivePrivacy, PRIVACY_LEVELS } from "../../src/domain/privacy.ts";
+import { PRIVACY_LEVELS } from "../../src/domain/privacy.ts";
 import type { AppDeps } from "../../src/services.ts";
-import { feedHash, itemHash } from "../../src/store/hash.ts";
-import * as keys from "../../src/store/keys.ts";
-import { listPrivacy } from "../../src/store/queries.ts";
-import type { PrivacyRecord } from "../../src/store/read_models.ts";
+import { effectivePrivacyAt, listPrivacy, type PrivacyTarget } from "../../src/store/queries.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
 import { execute } from "./_helpers.ts";
 
-interface Target {
-  scope: PrivacyScope;
-  feed?: string;
-  item?: string;
-}
+type Target = PrivacyTarget;
 
 /** The scope named by optional feed/item values (an item needs its feed). */
 function targetOf(feedValue: unknown, itemValue: unknown, where: string): Target {
@@ -40,14 +33,8 @@ function targetOf(feedValue: unknown, itemValue: unknown, where: string): Target
   return { scope: "user" };
 }
 
-async function effective(deps: AppDeps, userId: string, t: Target) {
-  const ks: Deno.KvKey[] = [keys.privacyKey(userId, "user", "")];
-  if (t.feed) ks.push(keys.privacyKey(userId, "feed", await feedHash(t.feed)));
-  if (t.item) ks.push(keys.privacyKey(userId, "item", await itemHash(t.item)));
-  const [user, feed, item] = (await deps.kv.getMany<PrivacyRecord[]>(ks)).map((e) =>
-    e.value?.privacy
-  );
-  return effectivePrivacy({ user, feed, item }, deps.config.defaultPrivacy);
+function effective(deps: AppDeps, userId: string, t: Target) {
+  return effectivePrivacyAt(deps.kv, userId, t, deps.config.defaultPrivacy);
 }
 
 /** A target in the API's field names. */

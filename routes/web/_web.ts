@@ -156,3 +156,11 @@ export async function requireUser(
 export function navOf(me: WebUser): { username: string; csrf: string } {
   return { username: me.user.username, csrf: me.session.csrf };
 }
+
+/** The device recorded on events made in the web pages. */
+export const WEB_DEVICE = { id: "web", name: "Web" } as const;
+
+/** Where to go after a form: its `return_to` field when local, else `fallback`. */
+export function backTo(form: Record<string, string>, fallback: string): string {
+  return safeReturnTo(form.return_to) ?? fallback;
+}

@@ -9,6 +9,7 @@ import { loginFlowRoutes } from "./login_flow.tsx";
 import { authorizeRoutes } from "./authorize.tsx";
 import { tokensPageRoutes } from "./tokens.tsx";
 import { userRoutes } from "./users.tsx";
+import { webActionRoutes } from "./actions.tsx";
 
 /**
  * The web pages: `/users/register`, `/users/log_in`, `/users/log_out`, `/authorize`,
@@ -24,5 +25,6 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
   app.route("/", appPasswordPageRoutes(deps));
   app.route("/", devicesPageRoutes(deps));
   app.route("/", loginFlowRoutes(deps));
+  app.route("/", webActionRoutes(deps));
   return app;
 }

@@ -4,7 +4,9 @@
  */
 import { ValidationError } from "../domain/errors.ts";
 import { decodeFeedId, decodeItemId } from "../domain/ids.ts";
-import { base64url } from "./hash.ts";
+import type { PrivacyLevel, PrivacyScope } from "../domain/events.ts";
+import { effectivePrivacy } from "../domain/privacy.ts";
+import { base64url, feedHash, itemHash } from "./hash.ts";
 import { episodeTitle, feedMetas } from "./feed_meta.ts";
 import * as keys from "./keys.ts";
 import type {
@@ -258,6 +260,29 @@ export async function listPrivacy(kv: Deno.Kv, userId: string) {
     feeds: all.filter((p) => p.scope === "feed").map(privacyOut),
     items: all.filter((p) => p.scope === "item").map(privacyOut),
   };
+}
+
+/** Where a privacy setting applies: the user, one feed, or one episode of a feed. */
+export interface PrivacyTarget {
+  readonly scope: PrivacyScope;
+  readonly feed?: string;
+  readonly item?: string;
+}
+
+/** The level in force at `t` (SPEC §4.5: item, then feed, then user, then the default). */
+export async function effectivePrivacyAt(
+  kv: Deno.Kv,
+  userId: string,
+  t: PrivacyTarget,
+  instanceDefault: PrivacyLevel,
+) {
+  const ks: Deno.KvKey[] = [keys.privacyKey(userId, "user", "")];
+  if (t.feed) ks.push(keys.privacyKey(userId, "feed", await feedHash(t.feed)));
+  if (t.item) ks.push(keys.privacyKey(userId, "item", await itemHash(t.item)));
+  const [user, feed, item] = (await kv.getMany<PrivacyRecord[]>(ks)).map((e) =>
+    e.value?.privacy
+  );
+  return effectivePrivacy({ user, feed, item }, instanceDefault);
 }
 
 /** A playlist item as the API shows it. */
