@@ -1,6 +1,7 @@
 /** `deno task bench`: runs the benchmarks and prints rates next to same-run baselines. */
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
+import { benchLifecycle, reportLifecycle } from "./lifecycle.ts";
 import { benchRss, reportRss } from "./rss.ts";
 import { benchWritePath } from "./write_path.ts";
 
@@ -60,6 +61,11 @@ if (!values.only || values.only === "api") {
 if (!values.only || values.only === "rss") {
   console.log("\nRSS proxy and personal feeds (loopback)");
   belowTarget ||= reportRss(await benchRss());
+}
+
+if (!values.only || values.only === "lifecycle") {
+  console.log("\nData lifecycle: 45-day jobs, actor wake-up, export");
+  belowTarget ||= reportLifecycle(await benchLifecycle());
 }
 
 console.log(belowTarget ? "\nRESULT: below target" : "\nRESULT: ok");
