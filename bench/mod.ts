@@ -1,11 +1,12 @@
 /**
- * `deno task bench [--only write|api|rss|public] [--scale n]`: runs the benchmarks and prints
+ * `deno task bench [--only write|api|rss|gpodder|public|lifecycle] [--scale n]`: runs the benchmarks and prints
  * rates next to same-run baselines.
  */
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
 import { benchGpodder, reportGpodder } from "./gpodder.ts";
 import { benchPublic, reportPublic } from "./public.ts";
+import { benchLifecycle, reportLifecycle } from "./lifecycle.ts";
 import { benchRss, reportRss } from "./rss.ts";
 import { benchWritePath } from "./write_path.ts";
 
@@ -81,6 +82,11 @@ if (!values.only || values.only === "public") {
       "reads, projection",
   );
   belowTarget ||= reportPublic(await benchPublic({ scale }));
+}
+
+if (!values.only || values.only === "lifecycle") {
+  console.log("\nData lifecycle: 45-day jobs, actor wake-up, export");
+  belowTarget ||= reportLifecycle(await benchLifecycle());
 }
 
 console.log(belowTarget ? "\nRESULT: below target" : "\nRESULT: ok");
