@@ -135,6 +135,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       "/devices/*",
       "/login/*",
       "/web/*",
+      "/saved",
+      "/playlists",
+      "/playlists/*",
+      "/privacy",
+      "/privacy/*",
+      "/account",
+      "/account/*",
       "/rss/*",
       "/play/*",
     ]
