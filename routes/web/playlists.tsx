@@ -76,7 +76,11 @@ export function AddToPlaylistForm(
       <input type="hidden" name="return_to" value={props.returnTo} />
       <label for={id} class="inline-label">Add to playlist</label>
       <select id={id} name="playlist">
-        {props.playlists.map((p) => <option value={p.id}>{p.name}</option>)}
+        {props.playlists.map((p) => (
+          <option value={p.id}>
+            {p.name}
+          </option>
+        ))}
       </select>
       <button
         type="submit"

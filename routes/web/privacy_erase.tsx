@@ -80,7 +80,11 @@ export function EraseForms(
             >
               <label for="erase-podcast">Podcast</label>
               <select id="erase-podcast" name="feed">
-                {props.feeds.map((f) => <option value={f.feed}>{f.title}</option>)}
+                {props.feeds.map((f) => (
+                  <option value={f.feed}>
+                    {f.title}
+                  </option>
+                ))}
               </select>
               <ConfirmBox kind="podcast" error={errors.podcast} />
             </Confirm>

@@ -139,7 +139,7 @@ export function tokensPageRoutes(deps: AuthDeps): Hono<AppEnv> {
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const status = err.code === "conflict" ? 409 : 422;
-      const name = (form.name ?? "").slice(0, NAME_MAX * 2);
+      const name = (form.name ?? "").trim().slice(0, NAME_MAX * 2);
       return await tokensPage(c, deps, me, { error: err.message, name, status });
     }
   });
