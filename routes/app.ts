@@ -137,6 +137,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       "/web/*",
       "/rss/*",
       "/play/*",
+      "/discover",
+      "/timeline",
+      "/u/*",
     ]
   ) {
     app.use(path, perIp);
