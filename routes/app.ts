@@ -136,6 +136,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       "/web/*",
       "/rss/*",
       "/play/*",
+      "/discover",
+      "/timeline",
+      "/u/*",
     ]
   ) {
     app.use(path, perIp);
