@@ -25,8 +25,10 @@ Deno.test("defect 5.1: creating a user token then reloading the page creates no 
     const to = location(res);
     assert.equal(to, "/users/tokens", "POST-redirect-GET");
     assert.doesNotMatch(to, /[A-Za-z0-9_-]{43}/, "never the token in the URL");
+    const stored = await Array.fromAsync(t.kv.list({ prefix: [] }), (e) => JSON.stringify(e));
     const shown = (await page(b, to)).html;
     const token = /<code class="token">([A-Za-z0-9_-]{43})<\/code>/.exec(shown)![1];
+    assert.ok(!stored.join("\n").includes(token), "waiting in KV, the token is sealed");
     assert.match(shown, new RegExp(`http://localhost:8000/rss/${token}/subscriptions`));
     const reloaded = (await page(b, to)).html;
     assert.ok(!reloaded.includes(token), "shown once");
@@ -249,5 +251,25 @@ Deno.test("defect 5.4: Approve and Deny on /authorize look different", async () 
       html,
       /<button type="submit" name="decision" value="deny" class="secondary">Deny<\/button>/,
     );
+  });
+});
+
+Deno.test("user tokens hostile: someone else's token id or a stale form revokes nothing", async () => {
+  await withWeb(async ({ b, t, user }) => {
+    const bob = await user("bob", { scopes: ["*"] });
+    const theirs = (await bob.post("/tokens", { name: "Bob's reader" })).body;
+    const csrf = csrfOf((await page(b, "/users/tokens")).html);
+    const foreign = await send(b, `/users/tokens/${theirs.id}/revoke`, { csrf });
+    assert.equal(foreign.status, 404);
+    assert.match(await foreign.text(), /<!doctype html>/);
+    const bad = await send(b, `/users/tokens/${"x".repeat(500)}/revoke`, { csrf });
+    assert.equal(bad.status, 404);
+    await submit(b, "/users/tokens", "/users/tokens", { name: "Mine" });
+    const alice = (await getUserByUsername(t.deps, "alice"))!;
+    const [mine] = await listUserTokens(t.deps, alice.id);
+    const stale = await send(b, `/users/tokens/${mine.id}/revoke`, { csrf: "stale" });
+    assert.equal(stale.status, 403);
+    assert.equal((await listUserTokens(t.deps, alice.id)).length, 1);
+    assert.equal((await bob.get("/tokens")).body.tokens.length, 1);
   });
 });
