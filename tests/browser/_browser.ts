@@ -12,6 +12,8 @@
  * deno test -A tests/browser/
  * ```
  *
+ * `-A` is needed (hence `deno task test` runs with `--allow-all`): playwright-core probes
+ * `/proc/sys/fs/binfmt_misc` when it loads, which Deno allows only under `--allow-all`.
  * They need Chromium at `/usr/bin/chromium` (`apt-get install -y chromium`; `.ci/run`
  * installs it). Without it they FAIL with a message saying so: they never skip.
  *

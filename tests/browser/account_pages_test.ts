@@ -79,6 +79,12 @@ Deno.test("account pages work in a real browser, accessibly and at 390 px", asyn
       await page.keyboard.type("alice@example.com");
       await tabTo(page, "password", 1);
       await page.keyboard.type(BROWSER_PASSWORD);
+      await page.keyboard.press("Tab");
+      const button = await focusState(page);
+      assert.equal(button.text, "Create account");
+      assert.ok(button.focusVisible && button.outline !== "none", "the button shows its focus");
+      await page.keyboard.press("Shift+Tab");
+      assert.equal((await focusState(page)).id, "password");
       await page.keyboard.press("Enter");
       await page.waitForURL("**/apps");
       await page.getByRole("button", { name: `Log out ${USER}` }).waitFor();
