@@ -69,6 +69,10 @@ function RegisterForm(
       <input type="hidden" name="csrf" value={props.csrf} />
       <ReturnTo path={props.returnTo} />
       <Flash error={errors.form} />
+      {!errors.form && Object.keys(errors).length > 0 && (
+        // Announced, but the focus goes to the first field in error (Field autofocuses).
+        <p class="alert error" role="alert">Please correct the fields below.</p>
+      )}
       <Field
         name="username"
         label="Username"
