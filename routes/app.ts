@@ -135,6 +135,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       "/devices/*",
       "/login/*",
       "/web/*",
+      "/",
+      "/subscriptions",
+      "/subscriptions.opml",
+      "/podcasts/*",
+      "/episodes/*",
+      "/history",
       "/rss/*",
       "/play/*",
     ]

@@ -10,6 +10,7 @@ import { authorizeRoutes } from "./authorize.tsx";
 import { tokensPageRoutes } from "./tokens.tsx";
 import { userRoutes } from "./users.tsx";
 import { webActionRoutes } from "./actions.tsx";
+import { listenerPageRoutes } from "./listener.ts";
 
 /**
  * The web pages: `/users/register`, `/users/log_in`, `/users/log_out`, `/authorize`,
@@ -26,5 +27,6 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
   app.route("/", devicesPageRoutes(deps));
   app.route("/", loginFlowRoutes(deps));
   app.route("/", webActionRoutes(deps));
+  app.route("/", listenerPageRoutes(deps));
   return app;
 }

@@ -118,4 +118,26 @@ details.confirm .confirm-box{margin-top:.5rem;padding:.75rem;border:1px solid va
 li.dragging{opacity:.5}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 footer.site-footer{max-width:64rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
+/* Listener pages: home, subscriptions, podcast, episode, history (web-core). */
+.list>li>.button{flex:none;margin-top:0;align-self:center}
+.list progress{display:block;max-width:24rem;margin:.35rem 0 .1rem}
+.badges{display:inline-flex;flex-wrap:wrap;gap:.25rem;margin-top:.25rem}
+.badge.status-played{background:var(--ok-soft);border-color:var(--ok)}
+.badge.status-new{background:var(--accent-soft);border-color:var(--accent)}
+.badge.saved{border-color:var(--accent)}
+.preview{margin-top:1rem}
+.preview .podcast-head>div{min-width:12rem}
+.podcast-head h1{margin-top:0}
+.podcast-head .cover.large{flex:none}
+.player{margin:1rem 0}
+.player audio{display:block}
+.nav.filters{margin:0 0 1rem}
+table.stats{max-width:28rem}
+table.stats td{font-variant-numeric:tabular-nums}
+.description p{margin:.6rem 0}
+@media (max-width:40rem){
+  .list>li{flex-wrap:wrap}
+  .list>li>.button{margin-left:auto}
+  .podcast-head .cover.large{width:min(160px,50%)}
+}
 `;
