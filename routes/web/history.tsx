@@ -55,7 +55,7 @@ export function historyPageRoutes(deps: AppDeps): Hono<AppEnv> {
       c,
       <Layout title="History" nav={navOf(me)}>
         <nav aria-label="Filter plays">
-          <ul class="nav filters">
+          <ul class="nav play-filters">
             {FILTERS.map(([f, label]) => (
               <li>
                 <a href={historyHref(f)} aria-current={f === filter[0] ? "page" : undefined}>

@@ -10,6 +10,7 @@ import { authorizeRoutes } from "./authorize.tsx";
 import { tokensPageRoutes } from "./tokens.tsx";
 import { userRoutes } from "./users.tsx";
 import { webActionRoutes } from "./actions.tsx";
+import { publicPageRoutes } from "./public_pages.tsx";
 import { listenerPageRoutes } from "./listener.ts";
 
 /**
@@ -27,6 +28,7 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
   app.route("/", devicesPageRoutes(deps));
   app.route("/", loginFlowRoutes(deps));
   app.route("/", webActionRoutes(deps));
+  app.route("/", publicPageRoutes(deps));
   app.route("/", listenerPageRoutes(deps));
   return app;
 }

@@ -109,6 +109,16 @@ async function addEntryIds(hashes: Map<string, string>, eventId: string): Promis
 
 const traceMapKey = (fh: string, ih: string, tid: string) => `${fh}/${ih}/${tid}`;
 
+/** What the people recomputation needs to know about one feed or episode. */
+interface EntityFacts {
+  readonly entity: PopEntity;
+  /** Feed hashes of its traces (an episode may sit under several feeds). */
+  readonly feeds: Set<string>;
+  /** Episode hashes of its traces (for a feed). */
+  readonly items: Set<string>;
+  newestPublicPlay?: number;
+}
+
 /** The plan's working copy of the user's traces and person pointers. */
 class Plan {
   readonly steps: PlanStep[] = [];
@@ -276,20 +286,10 @@ class Plan {
       this.steps.push({ seq, mutations: out });
     }
     // People: recomputed for every entity in scope (also after a crash midway).
-    const entities = new Set<string>();
-    for (const id of this.persons.keys()) entities.add(id);
-    for (const t of this.traces.values()) {
-      if (t.value.kind !== "play") continue;
-      entities.add(`feed/${t.fh}`);
-      if (t.ih !== "") entities.add(`item/${t.ih}`);
-    }
-    const scoped = [...entities].filter((id) => this.#inScope(id, scope)).sort();
-    const out: Deno.KvMutation[] = [];
-    for (const id of scoped) {
-      const [kind, hash] = id.split("/") as ["feed" | "item", string];
-      this.person(out, kind, hash, this.#entityOf(kind, hash), this.#newestPublicPlay(kind, hash));
-    }
-    if (out.length > 0) this.steps.push({ seq, mutations: out });
+    const index = this.#entityIndex();
+    const entities = new Set<string>([...this.persons.keys(), ...index.keys()]);
+    const scoped = [...entities].filter((id) => this.#inScope(id, scope, index)).sort();
+    this.#people(seq, scoped, index);
   }
 
   /** Removes the traces `which` selects (with their entries and counts); then people. */
@@ -308,44 +308,58 @@ class Plan {
       if (t.ih !== "") entities.add(`item/${t.ih}`);
     }
     for (const id of this.persons.keys()) entities.add(id);
-    const out: Deno.KvMutation[] = [];
-    for (const id of [...entities].sort()) {
-      const [kind, hash] = id.split("/") as ["feed" | "item", string];
-      this.person(out, kind, hash, this.#entityOf(kind, hash), this.#newestPublicPlay(kind, hash));
-    }
-    if (out.length > 0) this.steps.push({ seq: 0, mutations: out });
+    this.#people(0, [...entities].sort(), this.#entityIndex());
   }
 
-  #inScope(id: string, scope: { fh?: string; ih?: string }): boolean {
+  /**
+   * Points each entity's person pointer at the user's newest public play of it: one step
+   * per entity, so a user with thousands of them never needs one oversized commit.
+   */
+  #people(seq: number, ids: readonly string[], index: Map<string, EntityFacts>): void {
+    for (const id of ids) {
+      const [kind, hash] = id.split("/") as ["feed" | "item", string];
+      const facts = index.get(id);
+      const out: Deno.KvMutation[] = [];
+      this.person(out, kind, hash, facts?.entity, facts?.newestPublicPlay);
+      if (out.length > 0) this.steps.push({ seq, mutations: out });
+    }
+  }
+
+  /** Per feed and episode of the user's traces: what it is, its feeds, its newest public play. */
+  #entityIndex(): Map<string, EntityFacts> {
+    const index = new Map<string, EntityFacts>();
+    const note = (id: string, entity: PopEntity, fh: string, t: LoadedTrace) => {
+      let f = index.get(id);
+      if (!f) index.set(id, f = { entity, feeds: new Set(), items: new Set() });
+      f.feeds.add(fh);
+      if (t.ih !== "") f.items.add(t.ih);
+      if (t.value.kind === "play" && t.value.level === "public") {
+        if (f.newestPublicPlay === undefined || t.value.at > f.newestPublicPlay) {
+          f.newestPublicPlay = t.value.at;
+        }
+      }
+    };
+    for (const t of this.traces.values()) {
+      note(`feed/${t.fh}`, { feed: t.value.feed }, t.fh, t);
+      if (t.ih !== "" && t.value.item !== undefined) {
+        note(`item/${t.ih}`, { feed: t.value.feed, item: t.value.item }, t.fh, t);
+      }
+    }
+    return index;
+  }
+
+  #inScope(id: string, scope: { fh?: string; ih?: string }, index: Map<string, EntityFacts>) {
     if (scope.fh === undefined && scope.ih === undefined) return true;
     const [kind, hash] = id.split("/");
+    const facts = index.get(id);
     if (scope.ih !== undefined) {
       if (kind === "item") return hash === scope.ih;
       // A feed is in an episode's scope when one of the episode's traces is under it.
-      return [...this.traces.values()].some((t) => t.ih === scope.ih && t.fh === hash);
+      return facts?.items.has(scope.ih) ?? false;
     }
     if (kind === "feed") return hash === scope.fh;
     // An episode is in a feed's scope when one of its traces is under that feed.
-    return [...this.traces.values()].some((t) => t.ih === hash && t.fh === scope.fh);
-  }
-
-  /** The feed or episode a hash stands for, from one of its traces. */
-  #entityOf(kind: "feed" | "item", hash: string): PopEntity | undefined {
-    for (const { fh, ih, value } of this.traces.values()) {
-      if (kind === "feed" && fh === hash) return { feed: value.feed };
-      if (kind === "item" && ih === hash) return { feed: value.feed, item: value.item };
-    }
-    return undefined;
-  }
-
-  #newestPublicPlay(kind: "feed" | "item", hash: string): number | undefined {
-    let newest: number | undefined;
-    for (const t of this.traces.values()) {
-      if (t.value.kind !== "play" || t.value.level !== "public") continue;
-      if ((kind === "feed" ? t.fh : t.ih) !== hash) continue;
-      if (newest === undefined || t.value.at > newest) newest = t.value.at;
-    }
-    return newest;
+    return facts?.feeds.has(scope.fh!) ?? false;
   }
 }
 

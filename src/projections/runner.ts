@@ -7,6 +7,7 @@
  * projection's cursor has passed it. Wake-ups: KV queue pointers, an in-process kick after
  * each append, and the 1-minute cron sweep (the only one that works everywhere).
  */
+import { isTransientKvError } from "../store/resilient_kv.ts";
 import { Background } from "../background.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
@@ -339,7 +340,20 @@ export class ProjectionRunner extends Background {
       if (moved > 0) progress.set(unit.def.name, (progress.get(unit.def.name) ?? 0) + moved);
     }
     for (const [name, n] of progress) atomic.sum(keys.projectionProgressKey(name), BigInt(n));
-    const res = await atomic.commit();
+    let res: Deno.KvCommitResult | Deno.KvCommitError;
+    try {
+      res = await atomic.commit();
+    } catch (err) {
+      // A commit KV refuses (over its limits) fails these users' units only; their markers
+      // stay, so they are retried, and the other users of the pass go on.
+      if (isTransientKvError(err)) throw err;
+      this.#deps.logger.error("projection commit refused", {
+        projections: [...new Set(segments.map((s) => s.unit.def.name))].join(","),
+        users: [...new Set(segments.map((s) => s.unit.userId))].length,
+        error: String(err),
+      });
+      return false;
+    }
     if (!res.ok) return false;
     for (const s of segments) {
       s.unit.cursor = { ...s.unit.cursor, value: s.to, versionstamp: res.versionstamp };

@@ -220,3 +220,23 @@ Deno.test("cron names fit Deno.cron's 64 characters and the roll runs every 5 mi
   assert.equal(jobs.find((j) => j.name === "popularity roll")?.schedule, "*/5 * * * *");
   await t.close();
 });
+
+Deno.test("a step KV refuses fails that user alone; the others are projected", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = new EventStore({ kv });
+  await seed(store, 3);
+  // u1's first event plans 1,001 mutations in one step: more than one commit may hold.
+  const poisoned: GlobalProjection<null> = {
+    ...echo(),
+    plan: (userId, events) => echo(1, userId === "u1" ? 1_001 : 1).plan(userId, events, null, 0),
+  };
+  await runner(kv, store, [poisoned]).drainAll();
+  const echoed = async (u: string) =>
+    (await Array.fromAsync(kv.list({ prefix: ["echo", u] }))).length;
+  assert.equal(await echoed("u0"), 3);
+  assert.equal(await echoed("u2"), 3);
+  assert.equal(await echoed("u1"), 0);
+  const left = await Array.fromAsync(kv.list({ prefix: keys.outboxPrefix() }));
+  assert.ok(left.length > 0 && left.every((m) => m.key[1] === "u1"), "u1 is retried later");
+  kv.close();
+});

@@ -118,6 +118,17 @@ details.confirm .confirm-box{margin-top:.5rem;padding:.75rem;border:1px solid va
 li.dragging{opacity:.5}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 footer.site-footer{max-width:64rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
+/* Public pages: /discover, /timeline, /u/{username} (public_pages.tsx) */
+.filters{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:flex-end;margin:1rem 0}
+.filters>div{min-width:0;max-width:100%}
+.filters label{margin-top:.25rem}
+.filters select{max-width:100%}
+.filters .actions{margin-top:.25rem}
+.empty{color:var(--muted);padding:1rem;border:1px dashed var(--line);border-radius:var(--radius)}
+.grid li>.small{display:block}
+.grid li p{margin:.2rem 0}
+.card.playlist{margin:1rem 0}
+.card.playlist .list>li:last-child{border-bottom:0}
 /* Listener pages: home, subscriptions, podcast, episode, history (web-core). */
 .list>li>.button{flex:none;margin-top:0;align-self:center}
 .list progress{display:block;max-width:24rem;margin:.35rem 0 .1rem}
@@ -131,7 +142,7 @@ footer.site-footer{max-width:64rem;margin:0 auto;padding:1rem;color:var(--muted)
 .podcast-head .cover.large{flex:none}
 .player{margin:1rem 0}
 .player audio{display:block}
-.nav.filters{margin:0 0 1rem}
+.nav.play-filters{margin:0 0 1rem}
 table.stats{max-width:28rem}
 table.stats td{font-variant-numeric:tabular-nums}
 .description p{margin:.6rem 0}
