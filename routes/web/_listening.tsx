@@ -1,11 +1,12 @@
 /**
  * Small pieces the listener's pages share (home, subscriptions, podcast, episode, history):
  * links to a podcast and an episode, names for things whose title is not known yet, an
- * episode's status for this user, dates.
+ * episode's status for this user, dates, the notice when a feed cannot be read.
  */
 import { decodeFeedId, decodeItemId } from "../../src/domain/ids.ts";
 import type { PlayState } from "../../src/domain/state.ts";
 import { podcastTitle } from "../../src/rss/aggregate.ts";
+import type { PodcastView } from "../../src/rss/podcast_view.ts";
 import { formatDuration } from "./components.tsx";
 
 /** The page of a podcast. */
@@ -82,4 +83,28 @@ function paragraph(text: string) {
 /** Show notes as plain paragraphs (the feed's HTML never reaches the page). */
 export function Notes(props: { paragraphs: readonly string[] }) {
   return <div class="description">{props.paragraphs.map(paragraph)}</div>;
+}
+
+const LOAD_PROBLEMS: Record<string, string> = {
+  forbidden_address: "its address points to a private or local network",
+  upstream_error: "its server could not be reached or answered with an error",
+  upstream_timeout: "its server did not answer in time",
+  feed_too_large: "it is too large to read",
+  invalid_feed: "it is not a podcast feed any more",
+  invalid_url: "its address is not valid",
+};
+
+/** The notice shown when the feed could not be read now. */
+export function LoadProblem(props: { view: PodcastView }) {
+  const v = props.view;
+  if (!v.error) return null;
+  const why = LOAD_PROBLEMS[v.error] ?? "something went wrong";
+  const shown = v.source === "stored"
+    ? "Showing the episodes stored at its last successful refresh."
+    : "Only what was stored about it before is shown.";
+  return (
+    <p class="alert error" role="status">
+      This podcast's feed could not be loaded right now: {why}. {shown}
+    </p>
+  );
 }

@@ -7,6 +7,7 @@
  */
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
+import type { PrivacyLevel } from "../../src/domain/events.ts";
 import type { PlayState, UserState } from "../../src/domain/state.ts";
 import { isActive } from "../../src/domain/state.ts";
 import { plainParagraphs } from "../../src/rss/plain_text.ts";
@@ -25,13 +26,13 @@ import {
   Day,
   episodeHref,
   episodeName,
+  LoadProblem,
   Notes,
   podcastHref,
   podcastName,
   positionText,
   StatusBadges,
 } from "./_listening.tsx";
-import { LoadProblem } from "./podcast.tsx";
 
 /** Positions and durations above this are refused (a week of audio). */
 export const MAX_PLAY_SECONDS = 7 * 86_400;
@@ -47,7 +48,7 @@ export interface EpisodePageProps {
   /** The episode as the feed lists it; absent when the feed does not (or could not say). */
   episode?: EpisodeEntry;
   state: UserState;
-  instanceDefault: "public" | "anonymous" | "private";
+  instanceDefault: PrivacyLevel;
   /** More sections under the actions (the "Add to playlist" form goes here). */
   extra?: Child;
 }

@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { type LatestEntry } from "../../src/rss/aggregate.ts";
+import type { LatestEntry } from "../../src/rss/aggregate.ts";
 import { latestEpisodes } from "../../src/rss/personal.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { type ActivityItem, recentActivity } from "../../src/store/activity_queries.ts";

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { isActive } from "../../src/domain/state.ts";
 import { plainParagraphs } from "../../src/rss/plain_text.ts";
-import { followFeed, type PodcastView, podcastView } from "../../src/rss/podcast_view.ts";
+import { followFeed, podcastView } from "../../src/rss/podcast_view.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { feedPopularity, type PodcastPopularity } from "../../src/store/public_queries.ts";
 import type { AppEnv } from "../context.ts";
@@ -19,6 +19,7 @@ import {
   Day,
   episodeHref,
   episodeName,
+  LoadProblem,
   Notes,
   podcastHref,
   podcastName,
@@ -29,30 +30,6 @@ import {
 const EPISODES_SHOWN = 300;
 /** How long a subscription waits for its feed before answering (the rest goes on behind). */
 const FOLLOW_WAIT_MS = 2_000;
-
-const LOAD_PROBLEMS: Record<string, string> = {
-  forbidden_address: "its address points to a private or local network",
-  upstream_error: "its server could not be reached or answered with an error",
-  upstream_timeout: "its server did not answer in time",
-  feed_too_large: "it is too large to read",
-  invalid_feed: "it is not a podcast feed any more",
-  invalid_url: "its address is not valid",
-};
-
-/** The notice shown when the feed could not be read now. */
-export function LoadProblem(props: { view: PodcastView }) {
-  const v = props.view;
-  if (!v.error) return null;
-  const why = LOAD_PROBLEMS[v.error] ?? "something went wrong";
-  const shown = v.source === "stored"
-    ? "Showing the episodes stored at its last successful refresh."
-    : "Only what was stored about it before is shown.";
-  return (
-    <p class="alert error" role="status">
-      This podcast's feed could not be loaded right now: {why}. {shown}
-    </p>
-  );
-}
 
 function Popularity(props: { pop: PodcastPopularity }) {
   const p = props.pop;
