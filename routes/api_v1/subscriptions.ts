@@ -1,20 +1,19 @@
 /** Subscriptions (SPEC §4.2): list, subscribe, unsubscribe, OPML export and import. */
 import { Hono } from "hono";
 import { isActive } from "../../src/domain/state.ts";
-import { encodeFeedId, isHttpUrl } from "../../src/domain/ids.ts";
 import { feedAt, Fields } from "../input.ts";
-import { buildOpml, parseOpml } from "../../src/formats/opml.ts";
-import { decodeXmlBytes } from "../../src/formats/xml_bytes.ts";
 import { isoAt } from "../../src/clock.ts";
 import type { AppDeps } from "../../src/services.ts";
+import {
+  importOpml,
+  OPML_DOWNLOAD_HEADERS,
+  subscriptionsOpml,
+} from "../../src/subscription_opml.ts";
 import { describeSubscriptions, isActiveView, listSubscriptions } from "../../src/store/queries.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
-import { HttpError } from "../errors.ts";
 import { execute } from "./_helpers.ts";
-
-const MAX_FEED_URL_BYTES = 2048;
 
 /** `/subscriptions…`, scopes `user.subscriptions.read|write`. */
 export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -48,43 +47,16 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.get("/subscriptions/export.opml", read, async (c) => {
-    const subs = await listSubscriptions(deps.kv, c.get("auth").userId);
-    const xml = buildOpml(
-      `${c.get("auth").username}'s podcasts (Balados Sync)`,
-      subs.map((s) => ({ url: s.feed_url, title: s.feed_title })),
-      isoAt(deps.clock.now()),
-    );
-    return c.body(xml, 200, {
-      "Content-Type": "text/x-opml; charset=utf-8",
-      "Content-Disposition": 'attachment; filename="subscriptions.opml"',
-    });
+    const auth = c.get("auth");
+    const user = { id: auth.userId, username: auth.username };
+    const xml = await subscriptionsOpml(deps.kv, user, isoAt(deps.clock.now()));
+    return c.body(xml, 200, OPML_DOWNLOAD_HEADERS);
   });
 
   app.post("/subscriptions/import", write, async (c) => {
-    // OPML files come in their own encodings (ISO-8859-1, UTF-16): read them as XML says.
-    const { text } = decodeXmlBytes(new Uint8Array(await c.req.arrayBuffer()));
-    if (text.trim() === "") throw new HttpError(400, "invalid_opml", "The request body is empty.");
-    const outlines = parseOpml(text);
-    const seen = new Set<string>();
-    let invalid = 0, repeated = 0;
-    const feeds: string[] = [];
-    for (const o of outlines) {
-      const bytes = new TextEncoder().encode(o.xmlUrl).length;
-      if (!isHttpUrl(o.xmlUrl) || bytes > MAX_FEED_URL_BYTES) {
-        invalid++;
-        continue;
-      }
-      const feed = encodeFeedId(o.xmlUrl);
-      if (seen.has(feed)) {
-        repeated++;
-        continue;
-      }
-      seen.add(feed);
-      feeds.push(feed);
-    }
-    const r = await execute(deps, c, { type: "SubscribeMany", data: { feeds } });
-    const imported = r.events.filter((e) => e.type === "subscribed").length;
-    return c.json({ imported, skipped: feeds.length - imported + repeated, invalid });
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const auth = c.get("auth");
+    return c.json(await importOpml(deps, auth.userId, bytes, auth.device));
   });
 
   app.delete("/subscriptions/:feed", write, async (c) => {

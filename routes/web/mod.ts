@@ -12,6 +12,7 @@ import { userRoutes } from "./users.tsx";
 import { webActionRoutes } from "./actions.tsx";
 import { publicPageRoutes } from "./public_pages.tsx";
 import { settingsPageRoutes } from "./settings.ts";
+import { listenerPageRoutes } from "./listener.ts";
 
 /**
  * The web pages: `/users/register`, `/users/log_in`, `/users/log_out`, `/authorize`,
@@ -30,5 +31,6 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
   app.route("/", webActionRoutes(deps));
   app.route("/", publicPageRoutes(deps));
   app.route("/", settingsPageRoutes(deps));
+  app.route("/", listenerPageRoutes(deps));
   return app;
 }

@@ -137,22 +137,51 @@ export function personalItem(
   };
 }
 
-/** The `limit` newest items of all gathered feeds, newest first (undated ones last). */
-export function latestItems(gathered: readonly Gathered[], playUrl: PlayUrl, limit: number) {
-  const all: { item: RssItem; order: number }[] = [];
+/** One episode of a gathered feed, with what a listing of episodes needs. */
+export interface LatestEntry {
+  readonly source: FeedSource;
+  /** The podcast's name (its title, else its host name). */
+  readonly podcast: string;
+  readonly item: FeedItem;
+  /** The canonical item id. */
+  readonly id: string;
+  /** Whether the feed gives this item's guid to other items too. */
+  readonly repeated: boolean;
+}
+
+/**
+ * The `limit` newest addressable episodes of all gathered feeds, newest first (undated ones
+ * last, then in feed order). The personal feed and the web dashboard both list these.
+ */
+export function latestEntries(gathered: readonly Gathered[], limit: number): LatestEntry[] {
+  const all: { entry: LatestEntry; order: number }[] = [];
   for (const g of gathered) {
     if (!g.feed) continue;
     const podcast = podcastTitle(g.feed.title, g.source.feedUrl);
     const repeated = repeatedGuids(g.feed.items);
-    for (const it of g.feed.items) {
-      const item = personalItem(g.source, podcast, it, playUrl, repeated);
-      if (item) all.push({ item, order: all.length });
+    for (const item of g.feed.items) {
+      const id = itemIdOf(item);
+      if (!id) continue;
+      const entry = { source: g.source, podcast, item, id, repeated: repeated.has(item.guid) };
+      all.push({ entry, order: all.length });
     }
   }
   all.sort((a, b) =>
-    (b.item.pubDate ?? -Infinity) - (a.item.pubDate ?? -Infinity) || a.order - b.order
+    (b.entry.item.pubDate ?? -Infinity) - (a.entry.item.pubDate ?? -Infinity) ||
+    a.order - b.order
   );
-  return all.slice(0, limit).map((x) => x.item);
+  return all.slice(0, limit).map((x) => x.entry);
+}
+
+/** The `limit` newest items of all gathered feeds, newest first (undated ones last). */
+export function latestItems(
+  gathered: readonly Gathered[],
+  playUrl: PlayUrl,
+  limit: number,
+): RssItem[] {
+  return latestEntries(gathered, limit).map((e) =>
+    personalItem(e.source, e.podcast, e.item, playUrl, new Set(e.repeated ? [e.item.guid] : []))!
+  );
 }
 
 /** A URL without any user:password part (it may sit in a subscribed feed's URL). */

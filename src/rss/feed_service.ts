@@ -64,12 +64,18 @@ export function feedMetaInput(feedUrl: string, feed: Feed): FeedMetaInput {
     .map((i, n) => ({ i, n }))
     .sort((a, b) => (b.i.pubDate ?? -Infinity) - (a.i.pubDate ?? -Infinity) || a.n - b.n)
     .map(({ i }) => ({ item: encodeItemId(i.guid, i.enclosure!.url), title: i.title! }));
+  let latestAt: number | undefined;
+  for (const i of feed.items) {
+    const at = i.enclosure ? i.pubDate : undefined;
+    if (at !== undefined && (latestAt === undefined || at > latestAt)) latestAt = at;
+  }
   return {
     feed: encodeFeedId(feedUrl),
     feedUrl,
     title: feed.title || undefined,
     author: feed.author,
     cover: feed.cover,
+    latestAt,
     episodes,
   };
 }

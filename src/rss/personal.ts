@@ -14,6 +14,8 @@ import {
   type FeedSource,
   type Gathered,
   gatherFeeds,
+  latestEntries,
+  type LatestEntry,
   latestItems,
   personalGuid,
   personalItem,
@@ -55,14 +57,18 @@ export const LIVE_FETCHES = 8;
 
 /**
  * The feeds' episodes from their stored lists (kept fresh by the background refresh); a
- * few feeds never stored yet are fetched now, the others are fetched in the background
- * and noted in the answer. So a reader polling often costs the origins nothing.
+ * few feeds never stored yet (`liveFetches`) are fetched now, the others are fetched in the
+ * background and noted in the answer. So a reader polling often costs the origins nothing.
  */
-async function gather(deps: PersonalFeedDeps, sources: FeedSource[]): Promise<Gathered[]> {
+async function gather(
+  deps: PersonalFeedDeps,
+  sources: FeedSource[],
+  liveFetches = LIVE_FETCHES,
+): Promise<Gathered[]> {
   const stored = await storedFeeds(deps.kv, sources.map((s) => s.feed));
   const missing = sources.filter((s) => !stored.has(s.feed));
-  const live = missing.slice(0, LIVE_FETCHES);
-  deps.feeds.backfillMeta(missing.slice(LIVE_FETCHES).map((s) => s.feed));
+  const live = missing.slice(0, liveFetches);
+  deps.feeds.backfillMeta(missing.slice(liveFetches).map((s) => s.feed));
   const fetched = await gatherFeeds(
     live,
     // The stored form, so an answer is the same before and after the list is stored.
@@ -98,6 +104,21 @@ export async function subscriptionsFeed(
     items,
     { comments: skippedComments(gathered) },
   );
+}
+
+/**
+ * The `limit` newest episodes of the user's active subscriptions, as the subscriptions feed
+ * lists them, from the stored lists only: a page never waits on an origin (feeds never
+ * stored yet are fetched in the background).
+ */
+export async function latestEpisodes(
+  deps: PersonalFeedDeps,
+  userId: string,
+  limit: number,
+): Promise<LatestEntry[]> {
+  const subs = await listSubscriptions(deps.kv, userId);
+  const sources = subs.map((s) => ({ feed: s.rss_source_feed, feedUrl: s.feed_url }));
+  return latestEntries(await gather(deps, sources, 0), limit);
 }
 
 interface Entry {

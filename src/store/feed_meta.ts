@@ -16,6 +16,8 @@ export interface FeedMeta {
   title?: string;
   author?: string;
   cover?: string;
+  /** Date of the newest dated episode (RFC 3339), when the feed dates its episodes. */
+  latest_at?: string;
   fetched_at: string;
   /** Episode titles by item hash (capped so the value stays under KV's 64 KiB). */
   episodes?: Record<string, string>;
@@ -104,6 +106,8 @@ export interface FeedMetaInput {
   readonly title?: string;
   readonly author?: string;
   readonly cover?: string;
+  /** Date of the newest dated episode (ms). */
+  readonly latestAt?: number;
   /** Episodes newest first: canonical item id and title. */
   readonly episodes: ReadonlyArray<{ readonly item: string; readonly title: string }>;
 }
@@ -187,18 +191,22 @@ export async function saveFeedMeta(
     title: cap(input.title, TITLE_MAX),
     author: cap(input.author, TITLE_MAX),
     cover: cap(input.cover, 2048),
+    latest_at: input.latestAt === undefined ? undefined : isoAt(input.latestAt),
   };
   const spent = 2 * JSON.stringify(base).length + 200;
   const episodes = await cappedEpisodes(input, spent);
   const wanted = isWanted({ wanted_at: wantedAt }, now);
   const unchanged = p !== null && p.title === base.title && p.author === base.author &&
-    p.cover === base.cover && sameEpisodes(p.episodes, episodes) && p.wanted_at === wantedAt &&
+    p.cover === base.cover && p.latest_at === base.latest_at &&
+    sameEpisodes(p.episodes, episodes) && p.wanted_at === wantedAt &&
     (p.refresh_at !== undefined) === wanted && now - Date.parse(p.fetched_at) < REWRITE_MS;
   if (unchanged && !options.force) return false;
   const next: FeedMeta = { ...base, fetched_at: isoAt(now), episodes };
   if (wantedAt !== undefined) next.wanted_at = wantedAt;
   if (wanted) next.refresh_at = now + FEED_META_REFRESH_MS;
-  for (const k of ["title", "author", "cover"] as const) if (next[k] === undefined) delete next[k];
+  for (const k of ["title", "author", "cover", "latest_at"] as const) {
+    if (next[k] === undefined) delete next[k];
+  }
   const ok = await commitMeta(kv, prev, next, hash);
   if (ok) invalidateFeedMeta(kv, input.feed);
   return ok;

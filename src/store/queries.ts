@@ -29,6 +29,8 @@ export interface SubscriptionOut {
   feed_title?: string;
   feed_author?: string;
   feed_cover?: string;
+  /** Date of the podcast's newest episode, from the metadata cache. */
+  latest_episode_at?: string;
 }
 
 /** A play status in the API's shape (before titles and decoded values are added). */
@@ -107,6 +109,7 @@ export async function describeSubscriptions(
     if (m?.title) out.feed_title = m.title;
     if (m?.author) out.feed_author = m.author;
     if (m?.cover) out.feed_cover = m.cover;
+    if (m?.latest_at) out.latest_episode_at = m.latest_at;
     return out;
   });
 }

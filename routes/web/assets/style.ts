@@ -146,4 +146,26 @@ details.confirm .confirm-box select{max-width:100%}
 details.confirm .confirm-box{max-width:100%}
 details.confirm{max-width:100%}
 td details.confirm .confirm-box{min-width:min(16rem,80vw)}
+/* Listener pages: home, subscriptions, podcast, episode, history (web-core). */
+.list>li>.button{flex:none;margin-top:0;align-self:center}
+.list progress{display:block;max-width:24rem;margin:.35rem 0 .1rem}
+.badges{display:inline-flex;flex-wrap:wrap;gap:.25rem;margin-top:.25rem}
+.badge.status-played{background:var(--ok-soft);border-color:var(--ok)}
+.badge.status-new{background:var(--accent-soft);border-color:var(--accent)}
+.badge.saved{border-color:var(--accent)}
+.preview{margin-top:1rem}
+.preview .podcast-head>div{min-width:12rem}
+.podcast-head h1{margin-top:0}
+.podcast-head .cover.large{flex:none}
+.player{margin:1rem 0}
+.player audio{display:block}
+.nav.play-filters{margin:0 0 1rem}
+table.stats{max-width:28rem}
+table.stats td{font-variant-numeric:tabular-nums}
+.description p{margin:.6rem 0}
+@media (max-width:40rem){
+  .list>li{flex-wrap:wrap}
+  .list>li>.button{margin-left:auto}
+  .podcast-head .cover.large{width:min(160px,50%)}
+}
 `;
