@@ -92,7 +92,9 @@ export function PrivacyForm(
           <option value={l} selected={props.current === l}>{LEVEL_LABELS[l]}</option>
         ))}
       </select>
-      <button type="submit" class="small secondary">Save</button>
+      <button type="submit" class="small secondary" aria-label={`Save ${props.label}`}>
+        Save
+      </button>
     </form>
   );
 }

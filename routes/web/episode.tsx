@@ -5,6 +5,7 @@
  * position: the same `RecordPlay` command as `POST /api/v1/play`, behind the session and
  * its CSRF token (sent in the body, so `navigator.sendBeacon` can carry it).
  */
+import { AddToPlaylistForm } from "./playlists.tsx";
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { PrivacyLevel } from "../../src/domain/events.ts";
@@ -14,7 +15,7 @@ import { plainParagraphs } from "../../src/rss/plain_text.ts";
 import { type EpisodeEntry, type PodcastView, podcastView } from "../../src/rss/podcast_view.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { episodeTitle, feedMetas } from "../../src/store/feed_meta.ts";
-import { describePlays } from "../../src/store/queries.ts";
+import { describePlays, listPlaylists } from "../../src/store/queries.ts";
 import type { AppEnv } from "../context.ts";
 import { HttpError } from "../errors.ts";
 import { feedAt, Fields, itemAt } from "../input.ts";
@@ -216,13 +217,14 @@ export function episodePageRoutes(deps: AppDeps): Hono<AppEnv> {
     }
     const { feed, feedUrl } = feedAt(feedParam, "feed");
     const subscribed = isActive(state.subscriptions.get(feed));
-    const [view, metas] = await Promise.all([
+    const [view, metas, playlists] = await Promise.all([
       podcastView(deps, feedUrl, { wanted: subscribed }),
       feedMetas(deps.kv, [feed]),
+      listPlaylists(deps.kv, me.user.id),
     ]);
     const episode = view.episodes.find((e) => e.item === item);
     const known = episode?.title ?? await episodeTitle(metas.get(feed), item);
-    // The extra slot stays empty until the playlists page adds its form.
+    const here = `/episodes/${encodeURIComponent(item)}?feed=${feed}`;
     return render(
       c,
       <EpisodePage
@@ -235,6 +237,16 @@ export function episodePageRoutes(deps: AppDeps): Hono<AppEnv> {
         episode={episode}
         state={state}
         instanceDefault={deps.config.defaultPrivacy}
+        extra={
+          <AddToPlaylistForm
+            playlists={playlists.map((p) => ({ id: p.id, name: p.name }))}
+            feed={feed}
+            item={item}
+            csrf={me.session.csrf}
+            returnTo={here}
+            episodeTitle={episodeName(item, known)}
+          />
+        }
       />,
     );
   });

@@ -49,7 +49,7 @@ function anonymousCsrfOk(
 }
 
 /** Where a visitor lands after logging in when no return path was given. */
-const HOME = "/apps";
+const HOME = "/";
 
 function ReturnTo(props: { path: string | null }) {
   return props.path ? <input type="hidden" name="return_to" value={props.path} /> : null;

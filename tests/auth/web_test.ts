@@ -18,7 +18,7 @@ Deno.test("register page: a new visitor registers and is logged in by an HttpOnl
       password: PW,
     });
     assert.equal(res.status, 303);
-    assert.equal(res.headers.get("Location"), "/apps");
+    assert.equal(res.headers.get("Location"), "/");
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith("bs_session="))!;
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
@@ -258,14 +258,14 @@ Deno.test("log-in page: return_to brings the user back only to a local path", as
     await new Browser(t.app).register("alice");
     const cases: [string, string][] = [
       ["/users/tokens", "/users/tokens"],
-      ["https://evil.example/", "/apps"],
-      ["//evil.example/", "/apps"],
-      ["/\\evil.example", "/apps"],
-      ["/.//evil.example/x", "/apps"],
-      ["/..//evil.example/x", "/apps"],
-      ["/a/..//evil.example", "/apps"],
-      ["/%2e//evil.example", "/apps"],
-      ["javascript:alert(1)", "/apps"],
+      ["https://evil.example/", "/"],
+      ["//evil.example/", "/"],
+      ["/\\evil.example", "/"],
+      ["/.//evil.example/x", "/"],
+      ["/..//evil.example/x", "/"],
+      ["/a/..//evil.example", "/"],
+      ["/%2e//evil.example", "/"],
+      ["javascript:alert(1)", "/"],
       ["/%0d%0aLocation:x", "/%0d%0aLocation:x"],
     ];
     for (const [returnTo, expected] of cases) {

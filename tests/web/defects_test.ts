@@ -95,7 +95,7 @@ Deno.test("defect 5.2: a log-in without its CSRF cookie gets the form again with
       username: "alice",
       password: PASSWORD,
     });
-    assert.equal(location(again), "/apps");
+    assert.equal(location(again), "/");
   } finally {
     await t.close();
   }

@@ -186,7 +186,7 @@ Deno.test("unsubscribe goes through a confirmation form and comes back to the li
     const html = await (await b.get("/subscriptions")).text();
     assert.match(
       html,
-      /<details class="confirm"><summary aria-label="Unsubscribe from feeds.example.org">/,
+      /<details class="confirm"\s*><summary aria-label="Unsubscribe from feeds.example.org">/,
     );
     assert.ok(html.includes(`action="/podcasts/${feed}/unsubscribe"`));
     t.clock.advance(1000);
