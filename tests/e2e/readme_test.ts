@@ -16,6 +16,9 @@ const SECTIONS = [
   "For app developers",
   "The API at a glance",
   "RSS: proxy, personal feeds, play gateway",
+  "Public discovery",
+  "gpodder.net and Nextcloud apps",
+  "Your data",
 ];
 
 /** The ```sh blocks under a heading, up to the next heading (fences are skipped over). */
