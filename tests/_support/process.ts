@@ -21,10 +21,17 @@ export async function waitForHealth(url: string, deadlineMs = 20_000): Promise<R
   }
 }
 
-/** Starts main.ts with `env` (merged over this process's environment). */
-export function startMain(dir: string, env: Record<string, string>): Deno.ChildProcess {
+/**
+ * Starts main.ts with `env` (merged over this process's environment) and `args` (e.g.
+ * `["job", "popularity"]` for a one-off job; none to serve).
+ */
+export function startMain(
+  dir: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
+    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname, ...args],
     cwd: dir,
     env,
     stdout: "piped",

@@ -73,6 +73,12 @@ export interface BrowserHarness extends AsyncDisposable {
   /** The 20-second WAV its episodes enclose. */
   readonly audioUrl: string;
   readonly browser: Browser;
+  /**
+   * Runs an operator job (`deno task job <name>`, e.g. `popularity`) once against the
+   * server's KV, as the cron would, and returns what it printed.
+   * @throws {Error} when the job exits with an error.
+   */
+  runJob(name: string): Promise<string>;
   /** A page in a fresh browser context (own cookies), 1280 × 900, light scheme. */
   newPage(): Promise<Page>;
   /** Runs `fn` as the test step `name`; on failure saves a screenshot of `page`. */
@@ -152,14 +158,15 @@ export async function startBrowserHarness(options: HarnessOptions = {}): Promise
     cleanups.push(() => Deno.remove(dir, { recursive: true }));
     const port = freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const child = startMain(dir, {
+    const env = {
       PORT: String(port),
       KV_PATH: `${dir}/browser.kv`,
       BASE_URL: baseUrl,
       LOG_LEVEL: "warn",
       ALLOW_PRIVATE_FEEDS: "1",
       NO_COLOR: "1",
-    });
+    };
+    const child = startMain(dir, env);
     const output = Promise.all([
       new Response(child.stdout).text(),
       new Response(child.stderr).text(),
@@ -208,6 +215,18 @@ export async function startBrowserHarness(options: HarnessOptions = {}): Promise
       feedUrl: `${feeds.origin}${FEED_PATH}`,
       audioUrl: `${feeds.origin}${AUDIO_PATH}`,
       browser,
+      async runJob(name) {
+        const job = startMain(dir, env, ["job", name]);
+        const [status, out, err] = await Promise.all([
+          job.status,
+          new Response(job.stdout).text(),
+          new Response(job.stderr).text(),
+        ]);
+        if (status.code !== 0) {
+          throw new Error(`job ${name} exited with ${status.code}:\n${out}\n${err}`);
+        }
+        return out;
+      },
       async newPage() {
         const context = await browser.newContext({
           baseURL: baseUrl,
