@@ -3,8 +3,8 @@
  * document — account, state, privacy, playlists, apps, user tokens, then every stored event
  * (the checkpoint first, as a `checkpoint` event), then the devices seen in them. The
  * document is written piece by piece as the client reads it: play statuses a page at a
- * time, the checkpoint in blocks, the events page by page from KV, so memory stays flat
- * however large the state and however long the history. `GET /api/v1/export` and the
+ * time, the checkpoint as its parts are read, the events page by page from KV, so memory
+ * stays flat however large the state and however long the history. `GET /api/v1/export` and the
  * account page serve this same stream.
  */
 import { listAppTokens } from "../auth/app_tokens.ts";
@@ -15,8 +15,7 @@ import { isoAt } from "../clock.ts";
 import type { StoredEvent } from "../domain/events.ts";
 import { orderedItems } from "../domain/playlists.ts";
 import type { PlayState, UserState } from "../domain/state.ts";
-import { stateJsonPieces } from "../store/checkpoint_codec.ts";
-import { checkpointHead, readCheckpoint } from "../store/checkpoints.ts";
+import { checkpointHead, checkpointJson } from "../store/checkpoints.ts";
 import * as keys from "../store/keys.ts";
 import {
   describePlays,
@@ -55,14 +54,12 @@ async function* eventPieces(kv: Deno.Kv, userId: string): AsyncGenerator<string>
   const checkpoint = await checkpointHead(kv, userId);
   let first = true;
   if (checkpoint.value) {
-    const ckpt = await readCheckpoint(kv, userId, checkpoint.value);
-    if (ckpt) {
-      yield `{"type":"checkpoint","seq":${ckpt.seq},"user_id":${JSON.stringify(userId)},` +
-        `"recorded_at":${JSON.stringify(checkpoint.value.created_at)},"data":`;
-      yield* stateJsonPieces(ckpt);
-      yield "}";
-      first = false;
-    }
+    const { seq, created_at } = checkpoint.value;
+    yield `{"type":"checkpoint","seq":${seq},"user_id":${JSON.stringify(userId)},` +
+      `"recorded_at":${JSON.stringify(created_at)},"data":`;
+    yield* checkpointJson(kv, userId, checkpoint.value);
+    yield "}";
+    first = false;
   }
   const devices = new Map<string, { id: string; name?: string; last_seen: string }>();
   let chunk: string[] = [];

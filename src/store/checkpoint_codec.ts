@@ -1,6 +1,6 @@
 /**
  * The text of a checkpoint. Version 2 (written since big listeners): lines of JSON, each
- * a block of at most 1,000 rows, so a reader parses it line by line as its parts arrive and
+ * a block of at most 500 rows, so a reader parses it line by line as its parts arrive and
  * never holds the whole text; play statuses, saves, shares and gpodder marks are arrays
  * whose feed ids and devices point into tables written once (`F`, `D` lines), and times
  * in `toISOString()` form are numbers (ms). Version 1 (one JSON document of `StateJson`) is
@@ -39,8 +39,8 @@ export interface StateJson {
   devices?: DeviceState[];
 }
 
-/** Rows per line. */
-const BLOCK = 1_000;
+/** Rows per line (a line is parsed at once: about 75 KB of play statuses). */
+const BLOCK = 500;
 
 type Time = number | string;
 /** `[item, feed, position, played, updated, duration, started, device]`, trailing nulls cut. */
@@ -150,14 +150,108 @@ export function* checkpointLines(state: UserState): Generator<string> {
   );
 }
 
-/** Rebuilds a state from checkpoint text given in pieces of any size. */
-export class CheckpointDecoder {
+/** The sections of a version 2 text, in the order they are written. */
+const SECTIONS = [
+  "subscriptions",
+  "playlists",
+  "privacy_feeds",
+  "privacy_items",
+  "devices",
+  "plays",
+  "saved",
+  "shared",
+  "marks",
+] as const;
+type Section = typeof SECTIONS[number];
+
+type Line = { k?: string; r: unknown[]; seq?: number; privacy_user?: PrivacyLevel | null };
+
+/**
+ * Cuts checkpoint text (given in pieces of any size) into its lines and turns each line's
+ * rows back into the domain's values; a version 1 text is kept whole (`legacy`).
+ */
+class LineReader {
   #pending = "";
-  #legacy: boolean | undefined;
-  #seq = 0;
-  #privacyUser: PrivacyLevel | undefined;
+  legacy: boolean | undefined;
+  seq = 0;
+  privacyUser: PrivacyLevel | undefined;
   #feeds: string[] = [];
   #devices: Device[] = [];
+
+  /** Takes a piece; calls `each` for every line it completes (header and tables aside). */
+  push(text: string, each: (section: Section, values: unknown[]) => void): void {
+    this.#pending += text;
+    if (this.legacy === undefined && this.#pending.length >= 6) {
+      this.legacy = !this.#pending.startsWith('{"v":2');
+    }
+    if (this.legacy !== false) return;
+    let start = 0;
+    for (let nl = this.#pending.indexOf("\n"); nl >= 0; nl = this.#pending.indexOf("\n", start)) {
+      const line = JSON.parse(this.#pending.slice(start, nl)) as Line;
+      start = nl + 1;
+      if (line.k === undefined) {
+        this.seq = line.seq!;
+        this.privacyUser = line.privacy_user ?? undefined;
+      } else if (line.k === "F") this.#feeds.push(...line.r as string[]);
+      else if (line.k === "D") this.#devices.push(...line.r as Device[]);
+      else if ((SECTIONS as readonly string[]).includes(line.k)) {
+        each(line.k as Section, this.#values(line.k as Section, line.r));
+      } else throw new SyntaxError(`A checkpoint line of unknown kind ${line.k}.`);
+    }
+    this.#pending = this.#pending.slice(start);
+  }
+
+  /**
+   * What is left: a version 1 text whole, or "" after a complete version 2 text.
+   * @throws {SyntaxError} when a version 2 text ends inside a line.
+   */
+  end(): string {
+    if (this.legacy !== false) return this.#pending;
+    if (this.#pending.length > 0) throw new SyntaxError("A checkpoint ends inside a line.");
+    return "";
+  }
+
+  #values(section: Section, rows: unknown[]): unknown[] {
+    const feed = (i: number) => this.#feeds[i];
+    switch (section) {
+      case "plays":
+        return (rows as PlayRow[]).map((r): PlayState => ({
+          feed: feed(r[1]),
+          item: r[0],
+          position: r[2],
+          played: r[3] === 1,
+          duration: r[5] ?? undefined,
+          updated_at: tsOf(r[4]),
+          started: r[6] ?? undefined,
+          device: r[7] == null ? undefined : this.#devices[r[7]],
+        }));
+      case "saved":
+      case "shared":
+        return (rows as MarkRow[]).map((r): EpisodeMark => ({
+          feed: feed(r[1]),
+          item: r[0],
+          at: tsOf(r[2]),
+        }));
+      case "marks":
+        return (rows as MarksRow[]).map((r) => {
+          const m: { -readonly [K in keyof EpisodeMarks]: EpisodeMarks[K] } = {
+            feed: feed(r[1]),
+            item: r[0],
+          };
+          if (r[2] !== null) m.download = tsOf(r[2]);
+          if (r[3] !== null) m.delete = tsOf(r[3]);
+          if (r[4] !== null) m.new = tsOf(r[4]);
+          return m;
+        });
+      default:
+        return rows;
+    }
+  }
+}
+
+/** Rebuilds a state from checkpoint text given in pieces of any size. */
+export class CheckpointDecoder {
+  #reader = new LineReader();
   #subscriptions = new Map<string, SubscriptionState>();
   #playlists = new Map<string, PlaylistState>();
   #privacyFeeds = new Map<string, PrivacyLevel>();
@@ -170,17 +264,41 @@ export class CheckpointDecoder {
 
   /** Takes the next piece of text. */
   push(text: string): void {
-    this.#pending += text;
-    if (this.#legacy === undefined && this.#pending.length >= 6) {
-      this.#legacy = !this.#pending.startsWith('{"v":2');
-    }
-    if (this.#legacy !== false) return;
-    let start = 0;
-    for (let nl = this.#pending.indexOf("\n"); nl >= 0; nl = this.#pending.indexOf("\n", start)) {
-      this.#line(JSON.parse(this.#pending.slice(start, nl)));
-      start = nl + 1;
-    }
-    this.#pending = this.#pending.slice(start);
+    this.#reader.push(text, (section, values) => {
+      switch (section) {
+        case "subscriptions":
+          for (const s of values as SubscriptionState[]) this.#subscriptions.set(s.feed, s);
+          return;
+        case "playlists":
+          for (const p of values as StateJson["playlists"]) {
+            this.#playlists.set(p.id, { ...p, items: new Map(p.items.map((i) => [i.item, i])) });
+          }
+          return;
+        case "privacy_feeds":
+          for (const [k, v] of values as [string, PrivacyLevel][]) this.#privacyFeeds.set(k, v);
+          return;
+        case "privacy_items":
+          for (const [k, v] of values as StateJson["privacy"]["items"]) {
+            this.#privacyItems.set(k, v);
+          }
+          return;
+        case "devices":
+          for (const d of values as DeviceState[]) this.#gpDevices.set(d.id, d);
+          return;
+        case "plays":
+          for (const p of values as PlayState[]) this.#plays.set(p.item, p);
+          return;
+        case "saved":
+        case "shared": {
+          const map = section === "saved" ? this.#saved : this.#shared;
+          for (const m of values as EpisodeMark[]) map.set(m.item, m);
+          return;
+        }
+        case "marks":
+          for (const m of values as EpisodeMarks[]) this.#marks.set(m.item, m);
+          return;
+      }
+    });
   }
 
   /**
@@ -188,92 +306,79 @@ export class CheckpointDecoder {
    * @throws {SyntaxError} when the text is cut short.
    */
   end(): UserState {
-    if (this.#legacy !== false) return stateFromJson(this.#pending);
-    if (this.#pending.length > 0) throw new SyntaxError("A checkpoint ends inside a line.");
+    const r = this.#reader;
+    const legacy = r.end();
+    if (r.legacy !== false) return stateFromJson(legacy);
     return {
-      seq: this.#seq,
+      seq: r.seq,
       subscriptions: this.#subscriptions,
       plays: this.#plays.freeze(),
       saved: this.#saved.freeze(),
       shared: this.#shared.freeze(),
       playlists: this.#playlists,
-      privacy: {
-        user: this.#privacyUser,
-        feeds: this.#privacyFeeds,
-        items: this.#privacyItems,
-      },
+      privacy: { user: r.privacyUser, feeds: this.#privacyFeeds, items: this.#privacyItems },
       marks: this.#marks.freeze(),
       devices: this.#gpDevices,
     };
   }
+}
 
-  #line(o: { k?: string; r: unknown[]; seq?: number; privacy_user?: PrivacyLevel | null }) {
-    if (o.k === undefined) {
-      this.#seq = o.seq!;
-      this.#privacyUser = o.privacy_user ?? undefined;
-      return;
-    }
-    const feed = (i: number) => this.#feeds[i];
-    switch (o.k) {
-      case "F":
-        this.#feeds.push(...o.r as string[]);
-        return;
-      case "D":
-        this.#devices.push(...o.r as Device[]);
-        return;
-      case "subscriptions":
-        for (const s of o.r as SubscriptionState[]) this.#subscriptions.set(s.feed, s);
-        return;
-      case "playlists":
-        for (const p of o.r as StateJson["playlists"]) {
-          this.#playlists.set(p.id, { ...p, items: new Map(p.items.map((i) => [i.item, i])) });
-        }
-        return;
-      case "privacy_feeds":
-        for (const [k, v] of o.r as [string, PrivacyLevel][]) this.#privacyFeeds.set(k, v);
-        return;
-      case "privacy_items":
-        for (const [k, v] of o.r as StateJson["privacy"]["items"]) this.#privacyItems.set(k, v);
-        return;
-      case "devices":
-        for (const d of o.r as DeviceState[]) this.#gpDevices.set(d.id, d);
-        return;
-      case "plays":
-        for (const r of o.r as PlayRow[]) {
-          this.#plays.set(r[0], {
-            feed: feed(r[1]),
-            item: r[0],
-            position: r[2],
-            played: r[3] === 1,
-            duration: r[5] ?? undefined,
-            updated_at: tsOf(r[4]),
-            started: r[6] ?? undefined,
-            device: r[7] == null ? undefined : this.#devices[r[7]],
-          });
-        }
-        return;
-      case "saved":
-      case "shared": {
-        const map = o.k === "saved" ? this.#saved : this.#shared;
-        for (const r of o.r as MarkRow[]) {
-          map.set(r[0], { feed: feed(r[1]), item: r[0], at: tsOf(r[2]) });
-        }
-        return;
+/**
+ * Turns checkpoint text, as it arrives, into the version 1 document (`StateJson`, the
+ * shape the export shows), a line's worth at a time: the whole state is never held. The
+ * fields come in the order the lines do.
+ */
+export class CheckpointJson {
+  #reader = new LineReader();
+  /** Index of the open section in SECTIONS (-1: none yet). */
+  #open = -1;
+  #first = true;
+
+  /** Takes the next piece of text; gives the next piece of the document. */
+  push(text: string): string {
+    const out: string[] = [];
+    this.#reader.push(text, (section, values) => {
+      this.#moveTo(SECTIONS.indexOf(section), out);
+      for (const v of values) {
+        out.push((this.#first ? "" : ",") + JSON.stringify(v));
+        this.#first = false;
       }
-      case "marks":
-        for (const r of o.r as MarksRow[]) {
-          const m: { -readonly [K in keyof EpisodeMarks]: EpisodeMarks[K] } = {
-            feed: feed(r[1]),
-            item: r[0],
-          };
-          if (r[2] !== null) m.download = tsOf(r[2]);
-          if (r[3] !== null) m.delete = tsOf(r[3]);
-          if (r[4] !== null) m.new = tsOf(r[4]);
-          this.#marks.set(r[0], m);
-        }
-        return;
-      default:
-        throw new SyntaxError(`A checkpoint line of unknown kind ${o.k}.`);
+    });
+    if (this.#reader.legacy === true) {
+      // A version 1 text is the document already: it goes through as it comes.
+      out.push(this.#reader.end());
+      this.#reader = new LineReader();
+      this.#reader.legacy = true;
+    }
+    return out.join("");
+  }
+
+  /**
+   * The end of the document.
+   * @throws {SyntaxError} when the text is cut short.
+   */
+  end(): string {
+    const rest = this.#reader.end();
+    if (this.#reader.legacy !== false) return rest;
+    const out: string[] = [];
+    this.#moveTo(SECTIONS.length, out);
+    return out.join("") + "}";
+  }
+
+  /** Closes the open section and opens (empty) every one up to `to`. */
+  #moveTo(to: number, out: string[]): void {
+    const r = this.#reader;
+    if (this.#open === -1) out.push(`{"seq":${r.seq}`);
+    while (this.#open < to) {
+      const closing = SECTIONS[this.#open] as Section | undefined;
+      if (closing !== undefined) out.push(closing === "privacy_items" ? "]}" : "]");
+      const opening = SECTIONS[++this.#open] as Section | undefined;
+      if (opening === "privacy_feeds") {
+        const user = r.privacyUser === undefined ? "" : `"user":${JSON.stringify(r.privacyUser)},`;
+        out.push(`,"privacy":{${user}"feeds":[`);
+      } else if (opening === "privacy_items") out.push(`,"items":[`);
+      else if (opening !== undefined) out.push(`,"${opening}":[`);
+      this.#first = true;
     }
   }
 }
@@ -284,7 +389,7 @@ export function stateToJson(state: UserState): string {
 }
 
 /**
- * A state as version 1 text, in pieces of at most 1,000 entries, so that a large state is
+ * A state as version 1 text, in pieces of at most 500 entries, so that a large state is
  * written out (e.g. into the export) without one string of its whole size.
  */
 export function* stateJsonPieces(state: UserState): Generator<string> {

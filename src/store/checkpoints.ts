@@ -6,9 +6,10 @@
  * each other. A user's state = the latest checkpoint + the events after it.
  */
 import type { UserState } from "../domain/state.ts";
-import { CheckpointDecoder, checkpointLines } from "./checkpoint_codec.ts";
+import { CheckpointDecoder, CheckpointJson, checkpointLines } from "./checkpoint_codec.ts";
 import { KV_LIMITS } from "./group_commit.ts";
 import * as keys from "./keys.ts";
+import { Slices } from "../slices.ts";
 
 /** What `["ckpt_head", user]` holds. */
 export interface CheckpointHead {
@@ -26,11 +27,7 @@ export interface CheckpointHead {
 const PART_BYTES = 60 * 1024;
 /** Parts per commit: within KV's 800 KiB per commit. */
 const PARTS_PER_COMMIT = Math.floor((KV_LIMITS.bytes * 0.8) / PART_BYTES);
-/**
- * Parts read per KV round trip: each batch is decoded and parsed before the next is asked
- * for, so waking a big listener is many short stretches that other requests run between,
- * never one long one.
- */
+/** Parts read per KV round trip (each is parsed as it comes, in short stretches). */
 const PARTS_PER_READ = 4;
 
 /** The latest checkpoint head of a user (with its versionstamp, for checked writes). */
@@ -53,11 +50,13 @@ export async function readCheckpoint(
   const prefix = keys.checkpointPrefix(userId, head.seq);
   const text = new TextDecoder();
   const decoder = new CheckpointDecoder();
+  const slices = new Slices();
   let parts = 0;
   try {
     for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
       if (++parts > head.parts) return null;
       decoder.push(text.decode(e.value, { stream: true }));
+      await slices.pause();
     }
     if (parts !== head.parts) return null;
     decoder.push(text.decode());
@@ -67,6 +66,28 @@ export async function readCheckpoint(
     if (err instanceof SyntaxError) return null;
     throw err;
   }
+}
+
+/**
+ * A checkpoint as the JSON document of its state (`StateJson`), in pieces as its parts are
+ * read: for the export, which never holds the whole state.
+ * @throws {Error} when its parts are gone midway (it was replaced while read).
+ */
+export async function* checkpointJson(
+  kv: Deno.Kv,
+  userId: string,
+  head: CheckpointHead,
+): AsyncGenerator<string> {
+  const prefix = keys.checkpointPrefix(userId, head.seq);
+  const text = new TextDecoder();
+  const json = new CheckpointJson();
+  let parts = 0;
+  for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
+    parts++;
+    yield json.push(text.decode(e.value, { stream: true }));
+  }
+  if (parts !== head.parts) throw new Error(`The checkpoint of ${userId} was replaced.`);
+  yield json.push(text.decode()) + json.end();
 }
 
 /**
@@ -98,7 +119,9 @@ export async function writeCheckpoint(
       inCommit = 0;
     }
   };
+  const slices = new Slices();
   for (const line of checkpointLines(state)) {
+    await slices.pause();
     const data = encoder.encode(line);
     bytes += data.length;
     for (let at = 0; at < data.length;) {

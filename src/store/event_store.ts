@@ -12,6 +12,7 @@ import { readModelMutations } from "./read_models.ts";
 import { opOf, valueSize } from "./sizing.ts";
 import { checkpointHead, readCheckpoint } from "./checkpoints.ts";
 import { dayOf, dueDayOf } from "../domain/history.ts";
+import { Slices } from "../slices.ts";
 
 /** Another writer appended to this user's stream first. */
 export class ConcurrencyError extends Error {
@@ -55,7 +56,7 @@ export interface EventStoreDeps {
 }
 
 /** Events read per KV round trip when a stream is loaded. */
-const PAGE = { batchSize: 500 };
+const PAGE = { batchSize: 100 };
 
 /** Room kept in each commit for the head, outbox marker, queue pointer and counters. */
 const RESERVED_MUTATIONS = 8;
@@ -90,12 +91,14 @@ export class EventStore {
       const head = await checkpointHead(kv, userId);
       const base = head.value ? await readCheckpoint(kv, userId, head.value) : EMPTY_STATE;
       if (!base) continue; // the checkpoint was being replaced
-      // Folded page by page as they are read: a long stream is many short stretches.
+      // Folded as they are read, in short stretches: other requests run between them.
       const builder = new StateBuilder(base);
+      const slices = new Slices();
       let first: number | undefined;
       for await (const e of kv.list<StoredEvent>(keys.eventsAfter(userId, base.seq), PAGE)) {
         first ??= e.value.seq;
         builder.apply(e.value);
+        await slices.pause();
       }
       const moved = first !== undefined
         ? first !== base.seq + 1
