@@ -1,12 +1,15 @@
 /**
  * One user's actor: it serialises that user's commands inside this process, caches their
  * state, and runs decide → append → evolve. The KV check in `append` is the truth; on a
- * lost race the actor reloads what it missed and decides again (at most 3 times).
+ * lost race the actor reloads what it missed and decides again (at most 3 times). A command
+ * too large for one decision (a sync of thousands of items) runs as consecutive parts, each
+ * decided and committed on its own, so other users' commands run between them.
  */
 import type { Clock } from "../src/clock.ts";
 import { isoAt } from "../src/clock.ts";
 import type { Command, CommandMeta } from "../src/domain/commands.ts";
 import { decide } from "../src/domain/decide.ts";
+import { slices, splitSync } from "../src/domain/split.ts";
 import type { Device, StoredEvent, UserEvent } from "../src/domain/events.ts";
 import { estimateStateBytes, evolveAll, type UserState } from "../src/domain/state.ts";
 import { ConcurrencyError, type EventStore } from "../src/store/event_store.ts";
@@ -30,9 +33,27 @@ export interface UserActorOptions {
 
 interface Job {
   decision: Decision;
+  /** A large command's consecutive parts (then `decision` is unused). */
+  parts?: readonly Decision[];
   device?: Device;
   resolve: (r: DecisionResult) => void;
   reject: (err: unknown) => void;
+}
+
+/** The parts a command runs as: itself alone, unless it is a large sync or import. */
+export function commandParts(command: CommandInput): CommandInput[] {
+  switch (command.type) {
+    case "SyncState":
+      return splitSync(command.data).map((data) => ({ ...command, data }));
+    case "SubscribeMany":
+      return slices(command.data.feeds).map((feeds) => ({ ...command, data: { feeds } }));
+    default:
+      return [command];
+  }
+}
+
+function decisionOf(command: CommandInput): Decision {
+  return (state, meta) => decide(state, { ...command, meta } as Command);
 }
 
 /** The in-process actor for one user. */
@@ -62,15 +83,21 @@ export class UserActor {
     return this.#mailbox.idle;
   }
 
-  #post(decision: Decision, device?: Device): Promise<DecisionResult> {
+  #post(decision: Decision, device?: Device, parts?: Decision[]): Promise<DecisionResult> {
     return new Promise((resolve, reject) => {
-      this.#mailbox.post({ decision, device, resolve, reject });
+      this.#mailbox.post({ decision, parts, device, resolve, reject });
     });
   }
 
-  /** Runs a domain command (see decide) in turn with this user's other commands. */
+  /**
+   * Runs a domain command (see decide) in turn with this user's other commands. A large
+   * one commits part by part: when a part fails, the parts before it stay committed (a
+   * retry finds them done) and the error is the command's.
+   */
   execute(command: CommandInput, device?: Device): Promise<DecisionResult> {
-    return this.#post((state, meta) => decide(state, { ...command, meta } as Command), device);
+    const parts = commandParts(command);
+    if (parts.length === 1) return this.#post(decisionOf(command), device);
+    return this.#post(decisionOf(command), device, parts.map(decisionOf));
   }
 
   /** The user's current state, in turn with pending commands. */
@@ -84,13 +111,52 @@ export class UserActor {
     return this.#mailbox.whenIdle();
   }
 
-  /**
-   * Decides on the cached state and appends. The cache can only be stale if another process
-   * wrote this user: a write then loses its KV check and retries after catching up, and an
-   * answer that appends nothing (a no-op, a refusal) is checked against KV before it is
-   * given, so no answer rests on a stale cache.
-   */
+  /** Runs a mailbox batch: rounds of ordinary commands, large commands part by part. */
   async #handle(jobs: Job[]): Promise<void> {
+    let round: Job[] = [];
+    for (const job of jobs) {
+      if (!job.parts) {
+        round.push(job);
+        continue;
+      }
+      if (round.length > 0) await this.#round(round);
+      round = [];
+      await this.#inParts(job, job.parts);
+    }
+    if (round.length > 0) await this.#round(round);
+  }
+
+  /**
+   * Runs a large command's parts one round each; every round waits for KV (its commits,
+   * or the check of a no-op), which is when other users' commands get their turn.
+   */
+  async #inParts(job: Job, parts: readonly Decision[]): Promise<void> {
+    let before: UserState | undefined;
+    let state: UserState | undefined;
+    const events: StoredEvent[] = [];
+    for (const decision of parts) {
+      let settled: { ok: DecisionResult } | { error: unknown } | undefined;
+      await this.#round([{
+        decision,
+        device: job.device,
+        resolve: (ok) => settled = { ok },
+        reject: (error) => settled = { error },
+      }]);
+      if (!settled || "error" in settled) return job.reject(settled?.error);
+      before ??= settled.ok.before;
+      state = settled.ok.state;
+      events.push(...settled.ok.events);
+    }
+    job.resolve({ events, before: before!, state: state! });
+  }
+
+  /**
+   * Decides a round of jobs on the cached state and appends. The cache can only be stale if
+   * another process wrote this user: a write then loses its KV check and retries after
+   * catching up, and an answer that appends nothing (a no-op, a refusal) is checked against
+   * KV before it is given, so no answer rests on a stale cache.
+   */
+  async #round(jobs: Job[]): Promise<void> {
     let state = this.#state;
     let caughtUp = false;
     for (let attempt = 0;; attempt++) {

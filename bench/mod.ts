@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--only write|api|rss|gpodder|public|lifecycle] [--scale n]`: runs the benchmarks and prints
+ * `deno task bench [--only write|api|rss|gpodder|public|lifecycle|big] [--scale n]`: runs the benchmarks and prints
  * rates next to same-run baselines.
  */
 import { parseArgs } from "node:util";
@@ -7,6 +7,7 @@ import { benchApi } from "./api.ts";
 import { benchGpodder, reportGpodder } from "./gpodder.ts";
 import { benchPublic, reportPublic } from "./public.ts";
 import { benchLifecycle, reportLifecycle } from "./lifecycle.ts";
+import { benchBigListener, reportBigListener } from "./big_listener.ts";
 import { benchRss, reportRss } from "./rss.ts";
 import { benchWritePath } from "./write_path.ts";
 
@@ -87,6 +88,11 @@ if (!values.only || values.only === "public") {
 if (!values.only || values.only === "lifecycle") {
   console.log("\nData lifecycle: 45-day jobs, actor wake-up, export");
   belowTarget ||= reportLifecycle(await benchLifecycle());
+}
+
+if (!values.only || values.only === "big") {
+  console.log("\nA big listener (200,000 play statuses) next to small ones, through the actors");
+  belowTarget ||= reportBigListener(await benchBigListener());
 }
 
 console.log(belowTarget ? "\nRESULT: below target" : "\nRESULT: ok");

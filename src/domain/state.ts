@@ -1,6 +1,8 @@
 /** A user's state, rebuilt from their events by `evolve`. Pure. */
 import type { Device, DeviceType, PrivacyLevel, StoredEvent } from "./events.ts";
-import { episodeIn, type HistoryScope, scopeOfRemoval } from "./history.ts";
+import { type HistoryScope, scopeOfRemoval } from "./history.ts";
+import { objectRows, PersistentMap, type RowStore } from "./persistent_map.ts";
+import { playRows } from "./play_rows.ts";
 
 export interface SubscriptionState {
   readonly feed: string;
@@ -130,15 +132,17 @@ export function isInPlaylist(item: PlaylistItemState): boolean {
   return item.removed_at === undefined || ms(item.added_at) > ms(item.removed_at);
 }
 
-type MapName = "subscriptions" | "plays" | "saved" | "shared" | "playlists" | "marks" | "devices";
+type MapName = "subscriptions" | "playlists" | "devices";
+/** Maps that grow with the listening history: versions share their storage. */
+type HistoryMapName = "plays" | "saved" | "shared" | "marks";
 type Draft = {
   seq: number;
   subscriptions: Map<string, SubscriptionState>;
-  plays: Map<string, PlayState>;
-  saved: Map<string, EpisodeMark>;
-  shared: Map<string, EpisodeMark>;
+  plays: ReadonlyMap<string, PlayState>;
+  saved: ReadonlyMap<string, EpisodeMark>;
+  shared: ReadonlyMap<string, EpisodeMark>;
   playlists: Map<string, PlaylistState>;
-  marks: Map<string, EpisodeMarks>;
+  marks: ReadonlyMap<string, EpisodeMarks>;
   devices: Map<string, DeviceState>;
   privacy: {
     user?: PrivacyLevel;
@@ -149,16 +153,42 @@ type Draft = {
   copied: Set<string>;
 };
 
+type Editable<V> = PersistentMap<string, V, unknown>;
+type ValueOf<N extends HistoryMapName> = N extends "plays" ? PlayState
+  : N extends "marks" ? EpisodeMarks
+  : EpisodeMark;
+
+/** How each history map keeps its rows: play statuses as columns, the others as objects. */
+const ROWS: { [N in HistoryMapName]: () => RowStore<string, ValueOf<N>, unknown> } = {
+  plays: playRows as () => RowStore<string, PlayState, unknown>,
+  saved: objectRows,
+  shared: objectRows,
+  marks: objectRows,
+};
+
+/** An empty history map of the kind `name` uses (states built outside `evolve`). */
+export function emptyHistoryMap<N extends HistoryMapName>(name: N): Editable<ValueOf<N>> {
+  return PersistentMap.empty(ROWS[name]) as Editable<ValueOf<N>>;
+}
+
+/** `source` as a history map (as it is when it already is one). */
+export function historyMap<N extends HistoryMapName>(
+  name: N,
+  source: ReadonlyMap<string, ValueOf<N>>,
+): ReadonlyMap<string, ValueOf<N>> {
+  return source instanceof PersistentMap ? source : PersistentMap.from(source, ROWS[name]);
+}
+
 function draftOf(s: UserState): Draft {
   return {
     seq: s.seq,
     subscriptions: s.subscriptions as Map<string, SubscriptionState>,
-    plays: s.plays as Map<string, PlayState>,
-    saved: s.saved as Map<string, EpisodeMark>,
-    shared: s.shared as Map<string, EpisodeMark>,
+    plays: s.plays,
+    saved: s.saved,
+    shared: s.shared,
     playlists: s.playlists as Map<string, PlaylistState>,
     // States read from checkpoints written before these existed lack them.
-    marks: (s.marks ?? new Map()) as Map<string, EpisodeMarks>,
+    marks: s.marks ?? new Map(),
     devices: (s.devices ?? new Map()) as Map<string, DeviceState>,
     privacy: s.privacy as Draft["privacy"],
     copied: new Set(),
@@ -171,6 +201,19 @@ function w<K extends MapName>(d: Draft, name: K): Draft[K] {
     (d as Record<MapName, unknown>)[name] = new Map(d[name] as Map<string, unknown>);
   }
   return d[name];
+}
+
+/** A history map of the draft, ready to change (a new version sharing the old one's rows). */
+function wh<N extends HistoryMapName>(d: Draft, name: N): Editable<ValueOf<N>> {
+  if (!d.copied.has(name)) {
+    d.copied.add(name);
+    const m = d[name] as ReadonlyMap<string, ValueOf<N>>;
+    const next = m instanceof PersistentMap
+      ? (m as Editable<ValueOf<N>>).edit()
+      : PersistentMap.from(m, ROWS[name]).edit();
+    (d as Record<HistoryMapName, unknown>)[name] = next;
+  }
+  return d[name] as Editable<ValueOf<N>>;
 }
 
 function wPrivacy(d: Draft): Draft["privacy"] {
@@ -243,11 +286,20 @@ function applyPlaylist(d: Draft, e: StoredEvent): void {
 /** Forgets the listening history in scope: plays, saves, shares, old subscriptions. */
 function applyRemoval(d: Draft, scope: HistoryScope): void {
   for (const name of ["plays", "saved", "shared"] as const) {
-    const map = d[name] as ReadonlyMap<string, { feed: string; item: string }>;
-    const gone = [...map.values()].filter((v) => episodeIn(scope, v.feed, v.item));
-    if (gone.length > 0) {
-      const w2 = w(d, name) as Map<string, unknown>;
-      for (const v of gone) w2.delete(v.item);
+    const map: ReadonlyMap<string, { feed: string }> = d[name];
+    if (scope.scope === "item") {
+      if (map.has(scope.item!)) wh(d, name).delete(scope.item!);
+    } else if (scope.scope === "user") {
+      if (map.size === 0) continue;
+      d.copied.add(name);
+      (d as Record<HistoryMapName, unknown>)[name] = emptyHistoryMap(name).edit();
+    } else {
+      const gone: string[] = [];
+      for (const [item, v] of map) if (v.feed === scope.feed) gone.push(item);
+      if (gone.length > 0) {
+        const edited = wh(d, name);
+        for (const item of gone) edited.delete(item);
+      }
     }
   }
   if (scope.scope === "item") return;
@@ -285,7 +337,7 @@ function apply(d: Draft, e: StoredEvent): void {
     }
     case "played": {
       const prev = d.plays.get(e.item!);
-      w(d, "plays").set(e.item!, {
+      wh(d, "plays").set(e.item!, {
         feed: e.feed!,
         item: e.item!,
         position: e.data.position,
@@ -300,7 +352,7 @@ function apply(d: Draft, e: StoredEvent): void {
     case "position_updated": {
       const prev = d.plays.get(e.item!);
       if (prev) {
-        w(d, "plays").set(e.item!, {
+        wh(d, "plays").set(e.item!, {
           ...prev,
           position: e.data.position,
           updated_at: e.ts,
@@ -311,13 +363,13 @@ function apply(d: Draft, e: StoredEvent): void {
       return;
     }
     case "saved":
-      w(d, "saved").set(e.item!, { feed: e.feed!, item: e.item!, at: e.ts });
+      wh(d, "saved").set(e.item!, { feed: e.feed!, item: e.item!, at: e.ts });
       return;
     case "unsaved":
-      w(d, "saved").delete(e.item!);
+      wh(d, "saved").delete(e.item!);
       return;
     case "shared":
-      w(d, "shared").set(e.item!, { feed: e.feed!, item: e.item!, at: e.ts });
+      wh(d, "shared").set(e.item!, { feed: e.feed!, item: e.item!, at: e.ts });
       return;
     case "privacy_changed": {
       const p = e.data.privacy;
@@ -343,14 +395,14 @@ function apply(d: Draft, e: StoredEvent): void {
       return;
     case "episode_action": {
       const prev = d.marks.get(e.item!);
-      w(d, "marks").set(e.item!, {
+      wh(d, "marks").set(e.item!, {
         ...(prev ?? { feed: e.feed!, item: e.item! }),
         [e.data.action]: e.ts,
       });
       // "New" resets the played flag of a listen older than it.
       const play = d.plays.get(e.item!);
       if (e.data.action === "new" && play && ms(e.ts) > ms(play.updated_at) && play.played) {
-        w(d, "plays").set(e.item!, { ...play, played: false, updated_at: e.ts, device: e.device });
+        wh(d, "plays").set(e.item!, { ...play, played: false, updated_at: e.ts, device: e.device });
       }
       return;
     }
@@ -392,7 +444,11 @@ export class StateBuilder {
   }
   /** The final state. */
   build(): UserState {
-    const { copied: _copied, ...next } = this.#draft;
+    const { copied, ...next } = this.#draft;
+    for (const name of copied) {
+      const m = next[name as keyof typeof next];
+      if (m instanceof PersistentMap) m.freeze();
+    }
     return next;
   }
 }
@@ -411,13 +467,14 @@ export function evolve(state: UserState, event: StoredEvent): UserState {
 }
 
 /**
- * A rough size in bytes of a state held in memory (measured: about 1.3 KB per play status
- * with its long ids and maps), so a process can bound the memory its cached states take.
+ * A rough size in bytes of a state held in memory, so a process can bound the memory its
+ * cached states take. Measured (`deno task bench --only big`): about 210 bytes per play
+ * status, three quarters of it the item id itself; counted as 250.
  */
 export function estimateStateBytes(s: UserState): number {
   let playlistItems = 0;
   for (const p of s.playlists.values()) playlistItems += p.items.size;
-  return 4_096 + s.plays.size * 1_300 + s.subscriptions.size * 700 +
+  return 4_096 + s.plays.size * 250 + s.subscriptions.size * 700 +
     (s.saved.size + s.shared.size + s.marks.size) * 600 + playlistItems * 500 +
     s.playlists.size * 400 + (s.privacy.feeds.size + s.privacy.items.size) * 400 +
     s.devices.size * 300;

@@ -1,23 +1,15 @@
 /**
- * Checkpoints (SPEC §7.1): a user's whole state at a seq, stored as the bytes of its JSON in
- * parts within KV's value limit (`["ckpt", user, seq, part]`), switched on by its own head
+ * Checkpoints (SPEC §7.1): a user's whole state at a seq, stored as the bytes of its text
+ * (`checkpoint_codec.ts`) in parts within KV's value limit (`["ckpt", user, seq, part]`), switched on by its own head
  * (`["ckpt_head", user]`). Only this module writes checkpoint heads (the checkpoint job and
  * erasures call it); the stream head belongs to `append` alone, so the two never overwrite
  * each other. A user's state = the latest checkpoint + the events after it.
  */
-import type { PrivacyLevel } from "../domain/events.ts";
-import type {
-  DeviceState,
-  EpisodeMark,
-  EpisodeMarks,
-  PlaylistItemState,
-  PlaylistState,
-  PlayState,
-  SubscriptionState,
-  UserState,
-} from "../domain/state.ts";
+import type { UserState } from "../domain/state.ts";
+import { CheckpointDecoder, CheckpointJson, checkpointLines } from "./checkpoint_codec.ts";
 import { KV_LIMITS } from "./group_commit.ts";
 import * as keys from "./keys.ts";
+import { Slices } from "../slices.ts";
 
 /** What `["ckpt_head", user]` holds. */
 export interface CheckpointHead {
@@ -31,70 +23,12 @@ export interface CheckpointHead {
   readonly reason: "age" | "erasure";
 }
 
-/** The JSON form of a state (maps as arrays). */
-interface StateJson {
-  seq: number;
-  subscriptions: SubscriptionState[];
-  plays: PlayState[];
-  saved: EpisodeMark[];
-  shared: EpisodeMark[];
-  playlists: (Omit<PlaylistState, "items"> & { items: PlaylistItemState[] })[];
-  privacy: {
-    user?: PrivacyLevel;
-    feeds: [string, PrivacyLevel][];
-    items: [string, { feed?: string; privacy: PrivacyLevel }][];
-  };
-  /** Absent in checkpoints written before gpodder support. */
-  marks?: EpisodeMarks[];
-  devices?: DeviceState[];
-}
-
 /** Bytes per part: under KV's 64 KiB value limit with room for the encoding. */
 const PART_BYTES = 60 * 1024;
 /** Parts per commit: within KV's 800 KiB per commit. */
 const PARTS_PER_COMMIT = Math.floor((KV_LIMITS.bytes * 0.8) / PART_BYTES);
-
-/** A state as JSON text. */
-export function stateToJson(state: UserState): string {
-  const json: StateJson = {
-    seq: state.seq,
-    subscriptions: [...state.subscriptions.values()],
-    plays: [...state.plays.values()],
-    saved: [...state.saved.values()],
-    shared: [...state.shared.values()],
-    playlists: [...state.playlists.values()].map((p) => ({ ...p, items: [...p.items.values()] })),
-    privacy: {
-      user: state.privacy.user,
-      feeds: [...state.privacy.feeds],
-      items: [...state.privacy.items],
-    },
-    marks: [...state.marks.values()],
-    devices: [...state.devices.values()],
-  };
-  return JSON.stringify(json);
-}
-
-/** The state a JSON text describes. */
-export function stateFromJson(text: string): UserState {
-  const j = JSON.parse(text) as StateJson;
-  return {
-    seq: j.seq,
-    subscriptions: new Map(j.subscriptions.map((s) => [s.feed, s])),
-    plays: new Map(j.plays.map((p) => [p.item, p])),
-    saved: new Map(j.saved.map((m) => [m.item, m])),
-    shared: new Map(j.shared.map((m) => [m.item, m])),
-    playlists: new Map(
-      j.playlists.map((p) => [p.id, { ...p, items: new Map(p.items.map((i) => [i.item, i])) }]),
-    ),
-    privacy: {
-      user: j.privacy.user,
-      feeds: new Map(j.privacy.feeds),
-      items: new Map(j.privacy.items),
-    },
-    marks: new Map((j.marks ?? []).map((m) => [m.item, m])),
-    devices: new Map((j.devices ?? []).map((d) => [d.id, d])),
-  };
-}
+/** Parts read per KV round trip (each is parsed as it comes, in short stretches). */
+const PARTS_PER_READ = 4;
 
 /** The latest checkpoint head of a user (with its versionstamp, for checked writes). */
 export function checkpointHead(
@@ -104,29 +38,63 @@ export function checkpointHead(
   return kv.get<CheckpointHead>(keys.checkpointHeadKey(userId));
 }
 
-/** Reads a checkpoint's state, or null when its parts are incomplete (being replaced). */
+/**
+ * Reads a checkpoint's state, or null when its parts are incomplete (being replaced). The
+ * parts are decoded and parsed as they arrive (the whole text is never held at once).
+ */
 export async function readCheckpoint(
   kv: Deno.Kv,
   userId: string,
   head: CheckpointHead,
 ): Promise<UserState | null> {
-  const chunks: Uint8Array[] = [];
   const prefix = keys.checkpointPrefix(userId, head.seq);
-  for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: 50 })) chunks.push(e.value);
-  if (chunks.length !== head.parts) return null;
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
+  const text = new TextDecoder();
+  const decoder = new CheckpointDecoder();
+  const slices = new Slices();
+  let parts = 0;
+  try {
+    for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
+      if (++parts > head.parts) return null;
+      decoder.push(text.decode(e.value, { stream: true }));
+      await slices.pause();
+    }
+    if (parts !== head.parts) return null;
+    decoder.push(text.decode());
+    return decoder.end();
+  } catch (err) {
+    // Parts deleted while they were listed leave a text with a hole in it.
+    if (err instanceof SyntaxError) return null;
+    throw err;
   }
-  return stateFromJson(new TextDecoder().decode(bytes));
+}
+
+/**
+ * A checkpoint as the JSON document of its state (`StateJson`), in pieces as its parts are
+ * read: for the export, which never holds the whole state.
+ * @throws {Error} when its parts are gone midway (it was replaced while read).
+ */
+export async function* checkpointJson(
+  kv: Deno.Kv,
+  userId: string,
+  head: CheckpointHead,
+): AsyncGenerator<string> {
+  const prefix = keys.checkpointPrefix(userId, head.seq);
+  const text = new TextDecoder();
+  const json = new CheckpointJson();
+  let parts = 0;
+  for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
+    parts++;
+    yield json.push(text.decode(e.value, { stream: true }));
+  }
+  if (parts !== head.parts) throw new Error(`The checkpoint of ${userId} was replaced.`);
+  yield json.push(text.decode()) + json.end();
 }
 
 /**
  * Writes a checkpoint of `state` (at `state.seq`) and makes it the latest, unless the head
  * moved since `expected` was read (another writer): then returns false and the parts it
- * wrote are removed. Parts of older checkpoints are deleted once the new head is on.
+ * wrote are removed. Parts of older checkpoints are deleted once the new head is on. The
+ * text is encoded as it is committed, a few parts per commit.
  */
 export async function writeCheckpoint(
   kv: Deno.Kv,
@@ -138,22 +106,38 @@ export async function writeCheckpoint(
     reason: CheckpointHead["reason"];
   },
 ): Promise<boolean> {
-  const bytes = new TextEncoder().encode(stateToJson(state));
-  const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
-  for (let p = 0; p < parts; p += PARTS_PER_COMMIT) {
-    const op = kv.atomic();
-    for (let i = p; i < Math.min(parts, p + PARTS_PER_COMMIT); i++) {
-      op.set(
-        keys.checkpointPartKey(userId, state.seq, i),
-        bytes.slice(i * PART_BYTES, (i + 1) * PART_BYTES),
-      );
+  const encoder = new TextEncoder();
+  const part = new Uint8Array(PART_BYTES);
+  let used = 0, parts = 0, bytes = 0, inCommit = 0;
+  let op = kv.atomic();
+  const cut = async () => {
+    op.set(keys.checkpointPartKey(userId, state.seq, parts++), part.slice(0, used));
+    used = 0;
+    if (++inCommit === PARTS_PER_COMMIT) {
+      await op.commit();
+      op = kv.atomic();
+      inCommit = 0;
     }
-    await op.commit();
+  };
+  const slices = new Slices();
+  for (const line of checkpointLines(state)) {
+    await slices.pause();
+    const data = encoder.encode(line);
+    bytes += data.length;
+    for (let at = 0; at < data.length;) {
+      const n = Math.min(PART_BYTES - used, data.length - at);
+      part.set(data.subarray(at, at + n), used);
+      used += n;
+      at += n;
+      if (used === PART_BYTES) await cut();
+    }
   }
+  if (used > 0 || parts === 0) await cut();
+  if (inCommit > 0) await op.commit();
   const head: CheckpointHead = {
     seq: state.seq,
     parts,
-    bytes: bytes.length,
+    bytes,
     created_at: options.now,
     reason: options.reason,
   };

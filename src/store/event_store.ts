@@ -4,7 +4,7 @@
  * models, the outbox marker and (where KV queues exist) the projector's wake-up pointer.
  */
 import type { StoredEvent, UserEvent } from "../domain/events.ts";
-import { EMPTY_STATE, evolveAll, type UserState } from "../domain/state.ts";
+import { EMPTY_STATE, evolveAll, StateBuilder, type UserState } from "../domain/state.ts";
 import { type Clock, isoAt, systemClock } from "../clock.ts";
 import { commitOne, type GroupCommitter, KV_LIMITS } from "./group_commit.ts";
 import * as keys from "./keys.ts";
@@ -12,6 +12,7 @@ import { readModelMutations } from "./read_models.ts";
 import { opOf, valueSize } from "./sizing.ts";
 import { checkpointHead, readCheckpoint } from "./checkpoints.ts";
 import { dayOf, dueDayOf } from "../domain/history.ts";
+import { Slices } from "../slices.ts";
 
 /** Another writer appended to this user's stream first. */
 export class ConcurrencyError extends Error {
@@ -54,6 +55,9 @@ export interface EventStoreDeps {
   onCommit?: (userId: string, toSeq: number) => void;
 }
 
+/** Events read per KV round trip when a stream is loaded. */
+const PAGE = { batchSize: 100 };
+
 /** Room kept in each commit for the head, outbox marker, queue pointer and counters. */
 const RESERVED_MUTATIONS = 8;
 
@@ -87,12 +91,20 @@ export class EventStore {
       const head = await checkpointHead(kv, userId);
       const base = head.value ? await readCheckpoint(kv, userId, head.value) : EMPTY_STATE;
       if (!base) continue; // the checkpoint was being replaced
-      const events = await this.readEvents(userId, base.seq);
-      const moved = events.length > 0
-        ? events[0].seq !== base.seq + 1
+      // Folded as they are read, in short stretches: other requests run between them.
+      const builder = new StateBuilder(base);
+      const slices = new Slices();
+      let first: number | undefined;
+      for await (const e of kv.list<StoredEvent>(keys.eventsAfter(userId, base.seq), PAGE)) {
+        first ??= e.value.seq;
+        builder.apply(e.value);
+        await slices.pause();
+      }
+      const moved = first !== undefined
+        ? first !== base.seq + 1
         : (await checkpointHead(kv, userId)).versionstamp !== head.versionstamp;
       if (moved) continue;
-      return evolveAll(base, events);
+      return builder.build();
     }
     throw new Error(`Could not read a consistent state for ${userId}.`);
   }

@@ -147,19 +147,21 @@ Deno.test("a command the domain refuses fails alone; its neighbours still land",
 Deno.test("resident actors are capped by the size of their states: the largest idle go first", async () => {
   const kv = await Deno.openKv(":memory:");
   const r = registry(kv, new FakeClock(), { maxResidentBytes: 400_000 });
-  // One big listener (200 plays ≈ 260 KB) and a few small ones.
-  for (let i = 0; i < 200; i++) await r.execute("big", play(i));
+  // One big listener (1,000 plays ≈ 250 KB) and a few small ones.
+  const bigPlays = (u: string) =>
+    Promise.all(Array.from({ length: 1_000 }, (_, i) => r.execute(u, play(i))));
+  await bigPlays("big");
   for (const u of ["a", "b", "c"]) await r.execute(u, play(1));
   assert.equal(r.size, 4);
   assert.ok(r.residentBytes > 250_000, String(r.residentBytes));
   // Another big one arrives: the budget is exceeded, the biggest idle state leaves.
-  for (let i = 0; i < 200; i++) await r.execute("big2", play(i));
+  await bigPlays("big2");
   r.sweep();
   assert.ok(r.residentBytes <= 400_000, String(r.residentBytes));
   assert.equal(r.size, 4, "the small ones stay");
   // Nothing is lost: the passivated listener reloads from KV.
   const state = await r.state("big");
-  assert.equal(state.plays.size, 200);
+  assert.equal(state.plays.size, 1_000);
   await r.drain();
   kv.close();
 });
