@@ -16,6 +16,10 @@ export const KV_LIMITS = {
 export interface CommitOp {
   readonly checks: readonly Deno.AtomicCheck[];
   readonly mutations: readonly Deno.KvMutation[];
+  /**
+   * Queue messages. The same object in several ops of one shared commit is enqueued once
+   * (a wake-up pointer needs no copy per user).
+   */
   readonly enqueues: readonly unknown[];
   /** Estimated bytes of keys and values. */
   readonly bytes: number;
@@ -87,6 +91,7 @@ export class GroupCommitter {
     let checks = 0, mutations = 0, bytes = 0, keyBytes = 0;
     while (this.#queue.length > 0) {
       const { op } = this.#queue[0];
+      // Counting every enqueue keeps the bound safe even though shared ones go once.
       const m = op.mutations.length + op.enqueues.length;
       const fits = checks + op.checks.length <= this.#maxChecks &&
         mutations + m <= KV_LIMITS.mutations && bytes + op.bytes <= KV_LIMITS.bytes * 0.9 &&
@@ -116,10 +121,15 @@ export class GroupCommitter {
     let ok = false;
     try {
       const atomic = this.#kv.atomic();
+      const enqueued = new Set<unknown>();
       for (const { op } of batch) {
         atomic.check(...op.checks);
         atomic.mutate(...op.mutations);
-        for (const msg of op.enqueues) atomic.enqueue(msg);
+        for (const msg of op.enqueues) {
+          if (enqueued.has(msg)) continue;
+          enqueued.add(msg);
+          atomic.enqueue(msg);
+        }
       }
       ok = (await atomic.commit()).ok;
       this.stats.commits++;
