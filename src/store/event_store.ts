@@ -177,6 +177,7 @@ export class EventStore {
     let bytesLeft = KV_LIMITS.bytes * 0.6;
     let keyBytesLeft = KV_LIMITS.keyBytes * 0.6;
     const batch: StoredEvent[] = [];
+    const sizes = new Map<unknown, number>();
     const recorded_at = isoAt((this.#deps.clock ?? systemClock).now());
     for (let i = start; i < events.length; i++) {
       const e = {
@@ -186,6 +187,7 @@ export class EventStore {
         recorded_at,
       } as StoredEvent;
       const size = valueSize(e);
+      sizes.set(e, size);
       if (size > KV_LIMITS.valueBytes - 1024) {
         throw new RangeError(`Event ${e.type} is ${size} bytes, over KV's value limit.`);
       }
@@ -227,6 +229,7 @@ export class EventStore {
     );
     const enqueues = this.#deps.useQueue && !this.#deps.onCommit ? [PROJECT_POINTER] : [];
     const checks = [{ key: keys.eventKey(userId, state.seq + 1), versionstamp: null }];
-    return { op: opOf(checks, mutations, enqueues), batch, next };
+    // Each event was sized above: the op's estimate does not serialise it again.
+    return { op: opOf(checks, mutations, enqueues, sizes), batch, next };
   }
 }
