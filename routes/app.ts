@@ -13,8 +13,7 @@ import { isPlayHostRequest, playRoutes, redactPlayHostPath } from "./play.ts";
 import { rssRoutes } from "./rss.ts";
 import { webRoutes } from "./web/mod.ts";
 import { assetRoutes } from "./web/assets/mod.ts";
-import { errorPage, wantsHtml } from "./web/error_page.tsx";
-import { currentUser, navOf } from "./web/_web.ts";
+import { errorPage, navForError, wantsHtml } from "./web/error_page.tsx";
 
 const MiB = 1024 * 1024;
 
@@ -135,8 +134,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       "/devices/*",
       "/login/*",
       "/web/*",
+      "/saved",
+      "/playlists",
+      "/playlists/*",
+      "/privacy",
+      "/privacy/*",
+      "/account",
+      "/account/*",
       "/rss/*",
       "/play/*",
+      "/discover",
+      "/timeline",
+      "/u/*",
     ]
   ) {
     app.use(path, perIp);
@@ -157,15 +166,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/public", publicRoutes(deps));
   app.route("/api/v1", apiV1Routes(deps));
 
-  /** The logged-in user for an error page's header; none when that lookup fails too. */
-  const navFor = async (c: Parameters<typeof wantsHtml>[0]) => {
-    try {
-      const me = await currentUser(c, deps);
-      return me ? navOf(me) : null;
-    } catch {
-      return null;
-    }
-  };
+  const navFor = (c: Parameters<typeof wantsHtml>[0]) => navForError(c, deps);
 
   app.notFound(async (c) => {
     if (wantsHtml(c)) {

@@ -4,6 +4,7 @@
  * per client IP; CORS `*` and `Cache-Control: public, max-age=60` on every answer.
  */
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { decodeFeedId, decodeItemId } from "../src/domain/ids.ts";
 import type { AppDeps } from "../src/services.ts";
@@ -15,6 +16,7 @@ import {
   parseActivityKind,
   publicPlaylist,
   publicProfile,
+  type TimelineQuery,
   trendingEpisodes,
   trendingPodcasts,
 } from "../src/store/public_queries.ts";
@@ -27,6 +29,24 @@ import { limitPerIp } from "./rate_limit.ts";
 export const TRENDING_MAX = 100;
 /** Most entries one timeline page holds. */
 export const TIMELINE_MAX = 200;
+
+/**
+ * The page and filters a timeline request asks for (`limit`, `offset`, `cursor`,
+ * `event_type`, `feed`): the API and the timeline page read them alike.
+ * @throws {ValidationError} `validation_failed` (422) for a bad limit, offset or event_type
+ * (details name the parameter), `invalid_feed_id` (400) for a bad feed.
+ */
+export function timelineQueryOf(c: Context): TimelineQuery {
+  const typeParam = c.req.query("event_type");
+  const feedParam = c.req.query("feed");
+  return {
+    limit: intQuery(c, "limit", 50, 1, TIMELINE_MAX),
+    offset: intQuery(c, "offset", 0, 0, MAX_TIMELINE_OFFSET),
+    cursor: c.req.query("cursor") || undefined,
+    type: typeParam ? parseActivityKind(typeParam) : undefined,
+    feed: feedParam ? decodeFeedId(feedParam).feed : undefined,
+  };
+}
 
 function notFound(): never {
   throw new HttpError(404, "not_found", "No such public profile or playlist.");
@@ -68,20 +88,7 @@ export function publicRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json(await episodePopularity(kv, item, feed));
   });
 
-  app.get("/timeline", async (c) => {
-    const limit = intQuery(c, "limit", 50, 1, TIMELINE_MAX);
-    const offset = intQuery(c, "offset", 0, 0, MAX_TIMELINE_OFFSET);
-    const typeParam = c.req.query("event_type");
-    const feedParam = c.req.query("feed");
-    const page = await listTimeline(kv, {
-      limit,
-      offset,
-      cursor: c.req.query("cursor") || undefined,
-      type: typeParam ? parseActivityKind(typeParam) : undefined,
-      feed: feedParam ? decodeFeedId(feedParam).feed : undefined,
-    });
-    return c.json(page);
-  });
+  app.get("/timeline", async (c) => c.json(await listTimeline(kv, timelineQueryOf(c))));
 
   app.get("/users/:username", async (c) => {
     const profile = await publicProfile(kv, c.req.param("username"));

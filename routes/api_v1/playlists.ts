@@ -2,7 +2,11 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { feedAt, Fields, itemAt } from "../input.ts";
-import { MAX_PLAYLIST_ITEMS } from "../../src/domain/playlists.ts";
+import {
+  MAX_PLAYLIST_ITEMS,
+  PLAYLIST_DESCRIPTION_MAX,
+  PLAYLIST_NAME_MAX,
+} from "../../src/domain/playlists.ts";
 import { NotFoundError } from "../../src/domain/errors.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { getPlaylist, listPlaylists } from "../../src/store/queries.ts";
@@ -41,8 +45,11 @@ export function playlistRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post("/playlists", write, async (c) => {
     const body = await readJsonObject(c);
     const f = new Fields();
-    const name = f.str(body, "name", { min: 1, max: 200 });
-    const description = f.str(body, "description", { optional: true, max: 4000 });
+    const name = f.str(body, "name", { min: 1, max: PLAYLIST_NAME_MAX });
+    const description = f.str(body, "description", {
+      optional: true,
+      max: PLAYLIST_DESCRIPTION_MAX,
+    });
     const is_public = f.bool(body, "is_public", { optional: true });
     f.done();
     const id = deps.newId();
@@ -64,8 +71,11 @@ export function playlistRoutes(deps: AppDeps): Hono<AppEnv> {
     const id = playlistId(c);
     const body = await readJsonObject(c);
     const f = new Fields();
-    const name = f.str(body, "name", { optional: true, min: 1, max: 200 });
-    const description = f.str(body, "description", { optional: true, max: 4000 });
+    const name = f.str(body, "name", { optional: true, min: 1, max: PLAYLIST_NAME_MAX });
+    const description = f.str(body, "description", {
+      optional: true,
+      max: PLAYLIST_DESCRIPTION_MAX,
+    });
     const is_public = f.bool(body, "is_public", { optional: true });
     f.done();
     await execute(deps, c, { type: "UpdatePlaylist", data: { id, name, description, is_public } });

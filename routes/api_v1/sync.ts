@@ -1,33 +1,14 @@
 /** `POST /api/v1/sync` (SPEC §4.1): the client's state in, the merged server state out. */
 import { Hono } from "hono";
 import { parseSyncBody } from "./sync_input.ts";
-import type { UserState } from "../../src/domain/state.ts";
 import type { AppDeps } from "../../src/services.ts";
-import { describePlays, describeSubscriptions } from "../../src/store/queries.ts";
-import { playlistItemOut, playlistOut } from "../../src/store/queries.ts";
-import { playlistRecord } from "../../src/store/read_models.ts";
-import { orderedItems } from "../../src/domain/playlists.ts";
+import { mergedState } from "../../src/store/merged_state.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
 
 /** How far ahead of the server a client's clock may run before its times are refused. */
 export const MAX_CLOCK_AHEAD_MS = 24 * 3_600_000;
-
-/** The whole server state in the GET endpoints' item shapes. */
-export async function mergedState(deps: AppDeps, state: UserState) {
-  return {
-    subscriptions: await describeSubscriptions(
-      deps.kv,
-      [...state.subscriptions.values()],
-    ),
-    play_statuses: await describePlays(deps.kv, [...state.plays.values()]),
-    playlists: [...state.playlists.values()].map((pl) => ({
-      ...playlistOut(playlistRecord(pl)),
-      items: orderedItems(pl).map(playlistItemOut),
-    })),
-  };
-}
 
 /** `POST /sync`, scope `user.sync`. */
 export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -44,7 +25,7 @@ export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
     );
     return c.json({
       status: "success",
-      data: await mergedState(deps, result.state),
+      data: await mergedState(deps.kv, result.state),
       events_appended: result.events.length,
     });
   });

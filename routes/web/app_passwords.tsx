@@ -14,6 +14,7 @@ import { DomainError } from "../../src/domain/errors.ts";
 import type { AppDeps } from "../../src/services.ts";
 import type { AppEnv } from "../context.ts";
 import { checkCsrf, currentUser, readForm, redirectToLogIn, type WebUser } from "./_web.ts";
+import { Confirm, When } from "./components.tsx";
 import { Field, Layout, render } from "./layout.tsx";
 
 async function page(
@@ -58,30 +59,38 @@ async function page(
       </form>
       <h2>Your app passwords</h2>
       {passwords.length === 0 ? <p>None yet.</p> : (
-        <table>
+        <table class="responsive">
           <thead>
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
               <th scope="col">
-                <span class="hint">Action</span>
+                <span class="sr-only">Action</span>
               </th>
             </tr>
           </thead>
           <tbody>
             {passwords.map((p) => (
               <tr>
-                <td>{p.name}</td>
-                <td>{p.created_at.slice(0, 10)}</td>
-                <td>{p.last_used_at ? p.last_used_at.slice(0, 10) : "never"}</td>
                 <td>
-                  <form method="post" action={`/app-passwords/${p.id}/revoke`}>
-                    <input type="hidden" name="csrf" value={csrf} />
-                    <button type="submit" class="link" aria-label={`Revoke ${p.name}`}>
-                      Revoke
-                    </button>
-                  </form>
+                  <strong>{p.name}</strong>
+                </td>
+                <td data-label="Created">
+                  <When iso={p.created_at} />
+                </td>
+                <td data-label="Last used">
+                  <When iso={p.last_used_at} />
+                </td>
+                <td>
+                  <Confirm
+                    action={`/app-passwords/${encodeURIComponent(p.id)}/revoke`}
+                    csrf={csrf}
+                    label="Revoke"
+                    accessibleLabel={`Revoke ${p.name}`}
+                    question={`Revoke “${p.name}”? The app using it is signed out at once.`}
+                    confirm="Revoke app password"
+                  />
                 </td>
               </tr>
             ))}

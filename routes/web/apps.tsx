@@ -4,6 +4,7 @@ import { listAppTokens, revokeAppToken } from "../../src/auth/app_tokens.ts";
 import type { AuthDeps } from "../../src/auth/deps.ts";
 import type { AppEnv } from "../context.ts";
 import { checkCsrf, currentUser, readForm, redirectToLogIn } from "./_web.ts";
+import { Confirm } from "./components.tsx";
 import { Layout, render, ScopeList } from "./layout.tsx";
 
 /** The apps page of a logged-in user. */
@@ -27,10 +28,14 @@ export function appsPageRoutes(deps: AuthDeps): Hono<AppEnv> {
               {a.last_used_at ? a.last_used_at.slice(0, 16).replace("T", " ") : "never"}
             </p>
             <ScopeList scopes={a.scopes} />
-            <form method="post" action={`/apps/${encodeURIComponent(a.app_id)}/revoke`}>
-              <input type="hidden" name="csrf" value={csrf} />
-              <button type="submit" aria-label={`Revoke ${a.app_name}`}>Revoke access</button>
-            </form>
+            <Confirm
+              action={`/apps/${encodeURIComponent(a.app_id)}/revoke`}
+              csrf={csrf}
+              label="Revoke access"
+              accessibleLabel={`Revoke access of ${a.app_name}`}
+              question={`Revoke ${a.app_name}? It stops syncing with your account at once.`}
+              confirm="Revoke app"
+            />
           </section>
         ))}
       </Layout>

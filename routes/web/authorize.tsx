@@ -96,11 +96,13 @@ export function authorizeRoutes(deps: AuthDeps): Hono<AppEnv> {
         {request.redirect_uri && (
           <p class="hint">After you answer you will be sent to {whereTo(request.redirect_uri)}.</p>
         )}
-        <form method="post" action="/authorize">
+        <form method="post" action="/authorize" class="actions">
           <input type="hidden" name="csrf" value={me.session.csrf} />
           <input type="hidden" name="token" value={token} />
-          <button type="submit" name="decision" value="approve">Approve</button>{" "}
-          <button type="submit" name="decision" value="deny">Deny</button>
+          <button type="submit" name="decision" value="approve">Approve</button>
+          <button type="submit" name="decision" value="deny" class="secondary">
+            Deny
+          </button>
         </form>
       </Layout>
     );

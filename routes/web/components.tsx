@@ -41,11 +41,13 @@ export function Confirm(
     question: string;
     confirm: string;
     fields?: Record<string, string>;
+    /** Shown open, e.g. when its form came back with an error. */
+    open?: boolean;
     children?: Child;
   },
 ) {
   return (
-    <details class="confirm">
+    <details class="confirm" open={props.open}>
       <summary aria-label={props.accessibleLabel}>{props.label}</summary>
       <div class="confirm-box">
         <p>{props.question}</p>

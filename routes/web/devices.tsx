@@ -4,6 +4,7 @@ import { devicesSeen, listDevices } from "../../src/gpodder/queries.ts";
 import type { AppDeps } from "../../src/services.ts";
 import type { AppEnv } from "../context.ts";
 import { checkCsrf, currentUser, readForm, redirectToLogIn } from "./_web.ts";
+import { Confirm, When } from "./components.tsx";
 import { Layout, render } from "./layout.tsx";
 
 /** The devices page of a logged-in user. */
@@ -25,36 +26,39 @@ export function devicesPageRoutes(deps: AppDeps): Hono<AppEnv> {
           app syncs again — revoke its app password to stop it.
         </p>
         {devices.length === 0 ? <p>No device has synced yet.</p> : (
-          <table>
+          <table class="responsive">
             <thead>
               <tr>
                 <th scope="col">Device</th>
                 <th scope="col">Type</th>
                 <th scope="col">Last contact</th>
                 <th scope="col">
-                  <span class="hint">Action</span>
+                  <span class="sr-only">Action</span>
                 </th>
               </tr>
             </thead>
             <tbody>
               {devices.map((d) => {
                 const at = seen.get(d.id);
+                const name = d.caption || d.id;
                 return (
                   <tr>
                     <td>
-                      {d.caption} <code>{d.id}</code>
+                      <strong>{d.caption}</strong> <code>{d.id}</code>
                     </td>
-                    <td>{d.type}</td>
-                    <td>
-                      {at ? new Date(at).toISOString().slice(0, 16).replace("T", " ") : "never"}
+                    <td data-label="Type">{d.type}</td>
+                    <td data-label="Last contact">
+                      <When iso={at ? new Date(at).toISOString() : null} />
                     </td>
                     <td>
-                      <form method="post" action={`/devices/${encodeURIComponent(d.id)}/forget`}>
-                        <input type="hidden" name="csrf" value={csrf} />
-                        <button type="submit" class="link" aria-label={`Forget ${d.caption}`}>
-                          Forget
-                        </button>
-                      </form>
+                      <Confirm
+                        action={`/devices/${encodeURIComponent(d.id)}/forget`}
+                        csrf={csrf}
+                        label="Forget"
+                        accessibleLabel={`Forget ${name}`}
+                        question={`Forget “${name}”? It comes back if its app syncs again.`}
+                        confirm="Forget device"
+                      />
                     </td>
                   </tr>
                 );

@@ -2,6 +2,8 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../context.ts";
+import type { AuthDeps } from "../../src/auth/deps.ts";
+import { currentUser, navOf } from "./_web.ts";
 import { Layout, type NavUser, render } from "./layout.tsx";
 
 const TITLES: Record<number, string> = {
@@ -63,4 +65,14 @@ export function errorPage(
     </Layout>,
     status as ContentfulStatusCode,
   );
+}
+
+/** The logged-in user for an error page's header; none when that lookup fails too. */
+export async function navForError(c: Context<AppEnv>, deps: AuthDeps): Promise<NavUser | null> {
+  try {
+    const me = await currentUser(c, deps);
+    return me ? navOf(me) : null;
+  } catch {
+    return null;
+  }
 }

@@ -10,6 +10,8 @@ import { authorizeRoutes } from "./authorize.tsx";
 import { tokensPageRoutes } from "./tokens.tsx";
 import { userRoutes } from "./users.tsx";
 import { webActionRoutes } from "./actions.tsx";
+import { publicPageRoutes } from "./public_pages.tsx";
+import { settingsPageRoutes } from "./settings.ts";
 
 /**
  * The web pages: `/users/register`, `/users/log_in`, `/users/log_out`, `/authorize`,
@@ -26,5 +28,7 @@ export function webRoutes(deps: AppDeps): Hono<AppEnv> {
   app.route("/", devicesPageRoutes(deps));
   app.route("/", loginFlowRoutes(deps));
   app.route("/", webActionRoutes(deps));
+  app.route("/", publicPageRoutes(deps));
+  app.route("/", settingsPageRoutes(deps));
   return app;
 }

@@ -2,41 +2,52 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { AuthDeps } from "../../src/auth/deps.ts";
-import {
-  type CreatedUserToken,
-  createUserToken,
-  listUserTokens,
-} from "../../src/auth/user_tokens.ts";
-import { revokeUserToken } from "../../src/auth/user_tokens.ts";
-import { DomainError } from "../../src/domain/errors.ts";
+import { createUserToken, listUserTokens, revokeUserToken } from "../../src/auth/user_tokens.ts";
+import { DomainError, NotFoundError } from "../../src/domain/errors.ts";
 import type { AppEnv } from "../context.ts";
-import { checkCsrf, currentUser, readForm, redirectToLogIn, type WebUser } from "./_web.ts";
+import { flash, flashed } from "./_flash.ts";
+import { checkCsrf, navOf, readForm, requireUser, type WebUser } from "./_web.ts";
+import { Confirm, Flash, When } from "./components.tsx";
 import { Field, Layout, render } from "./layout.tsx";
+
+/** What the page shows once after a change (kept server-side, never in the URL). */
+interface TokensFlash {
+  readonly created?: { readonly name: string; readonly token: string };
+  readonly revoked?: string;
+}
+
+const SLOT = "tokens";
+const NAME_MAX = 100;
 
 async function tokensPage(
   c: Context<AppEnv>,
   deps: AuthDeps,
   me: WebUser,
-  extra: { created?: CreatedUserToken; error?: string; status?: 200 | 201 | 409 | 422 } = {},
+  extra: { shown?: TokensFlash | null; error?: string; name?: string; status?: 409 | 422 } = {},
 ) {
   const tokens = await listUserTokens(deps, me.user.id);
   const csrf = me.session.csrf;
-  const feed = extra.created && `${deps.config.baseUrl}/rss/${extra.created.token}/subscriptions`;
+  const created = extra.shown?.created;
+  const base = deps.config.baseUrl;
   const page = (
-    <Layout title="User tokens" nav={{ username: me.user.username, csrf }}>
+    <Layout title="User tokens" nav={navOf(me)}>
       <p>
         A user token lets an RSS reader read your personal feeds and record what you play. Anyone
         who has it can do the same, so treat it like a password.
       </p>
-      {extra.created && (
+      <Flash ok={extra.shown?.revoked ? `Token “${extra.shown.revoked}” revoked.` : null} />
+      {created && (
         <div class="notice" role="status">
           <p>
-            Token <strong>{extra.created.name}</strong>{" "}
-            created. Copy it now: it will not be shown again.
+            Token <strong>{created.name}</strong> created. Copy it now: it will not be shown again.
           </p>
-          <code class="token">{extra.created.token}</code>
+          <code class="token">{created.token}</code>
           <p>Your subscriptions feed:</p>
-          <code class="token">{feed}</code>
+          <code class="token">{`${base}/rss/${created.token}/subscriptions`}</code>
+          <p>
+            A playlist's feed: <code>{`${base}/rss/${created.token}/playlists/`}</code>
+            followed by the playlist's id (shown on each <a href="/playlists">playlist</a>).
+          </p>
         </div>
       )}
       <h2>New token</h2>
@@ -45,7 +56,8 @@ async function tokensPage(
         <Field
           name="name"
           label="Name"
-          hint="Where you will use it, e.g. My RSS reader."
+          value={extra.name}
+          hint={`Where you will use it, e.g. My RSS reader (at most ${NAME_MAX} characters).`}
           error={extra.error}
           required
         />
@@ -53,7 +65,7 @@ async function tokensPage(
       </form>
       <h2>Your tokens</h2>
       {tokens.length === 0 ? <p>None yet.</p> : (
-        <table>
+        <table class="responsive">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -61,26 +73,34 @@ async function tokensPage(
               <th scope="col">Created</th>
               <th scope="col">Last used</th>
               <th scope="col">
-                <span class="hint">Action</span>
+                <span class="sr-only">Action</span>
               </th>
             </tr>
           </thead>
           <tbody>
             {tokens.map((t) => (
               <tr>
-                <td>{t.name}</td>
                 <td>
+                  <strong>{t.name}</strong>
+                </td>
+                <td data-label="Starts with">
                   <code>{t.prefix}…</code>
                 </td>
-                <td>{t.created_at.slice(0, 10)}</td>
-                <td>{t.last_used_at ? t.last_used_at.slice(0, 10) : "never"}</td>
+                <td data-label="Created">
+                  <When iso={t.created_at} />
+                </td>
+                <td data-label="Last used">
+                  <When iso={t.last_used_at} />
+                </td>
                 <td>
-                  <form method="post" action={`/users/tokens/${t.id}/revoke`}>
-                    <input type="hidden" name="csrf" value={csrf} />
-                    <button type="submit" class="link" aria-label={`Revoke ${t.name}`}>
-                      Revoke
-                    </button>
-                  </form>
+                  <Confirm
+                    action={`/users/tokens/${encodeURIComponent(t.id)}/revoke`}
+                    csrf={csrf}
+                    label="Revoke"
+                    accessibleLabel={`Revoke ${t.name}`}
+                    question={`Revoke “${t.name}”? Readers using it stop getting your feeds.`}
+                    confirm="Revoke token"
+                  />
                 </td>
               </tr>
             ))}
@@ -97,32 +117,44 @@ export function tokensPageRoutes(deps: AuthDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/users/tokens", async (c) => {
-    const me = await currentUser(c, deps);
-    if (!me) return redirectToLogIn(c, "/users/tokens");
-    return await tokensPage(c, deps, me);
+    const me = await requireUser(c, deps, "/users/tokens");
+    if (me instanceof Response) return me;
+    return await tokensPage(c, deps, me, {
+      shown: await flashed<TokensFlash>(c, deps, me, SLOT),
+    });
   });
 
   app.post("/users/tokens", async (c) => {
     const form = await readForm(c);
-    const me = await currentUser(c, deps);
-    if (!me) return redirectToLogIn(c, "/users/tokens");
+    const me = await requireUser(c, deps, "/users/tokens");
+    if (me instanceof Response) return me;
     checkCsrf(me.session.csrf, form.csrf);
     try {
       const created = await createUserToken(deps, me.user.id, form.name ?? "");
-      return await tokensPage(c, deps, me, { created, status: 201 });
+      // Shown once on the page the browser is sent to: a reload re-reads, never re-creates.
+      await flash<TokensFlash>(c, deps, me, SLOT, {
+        created: { name: created.name, token: created.token },
+      });
+      return c.redirect("/users/tokens", 303);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const status = err.code === "conflict" ? 409 : 422;
-      return await tokensPage(c, deps, me, { error: err.message, status });
+      const name = (form.name ?? "").trim().slice(0, NAME_MAX * 2);
+      return await tokensPage(c, deps, me, { error: err.message, name, status });
     }
   });
 
   app.post("/users/tokens/:id/revoke", async (c) => {
     const form = await readForm(c);
-    const me = await currentUser(c, deps);
-    if (!me) return redirectToLogIn(c, "/users/tokens");
+    const me = await requireUser(c, deps, "/users/tokens");
+    if (me instanceof Response) return me;
     checkCsrf(me.session.csrf, form.csrf);
-    await revokeUserToken(deps, me.user.id, c.req.param("id"));
+    const id = c.req.param("id");
+    const name = (await listUserTokens(deps, me.user.id)).find((t) => t.id === id)?.name;
+    if (name === undefined || !await revokeUserToken(deps, me.user.id, id)) {
+      throw new NotFoundError("You have no token with this id.");
+    }
+    await flash<TokensFlash>(c, deps, me, SLOT, { revoked: name });
     return c.redirect("/users/tokens", 303);
   });
 

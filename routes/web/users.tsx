@@ -28,7 +28,25 @@ import {
   safeReturnTo,
   startSession,
 } from "./_web.ts";
+import { Flash } from "./components.tsx";
 import { Field, Layout, render } from "./layout.tsx";
+
+/** Said when a logged-out form comes back without its CSRF cookie or with an old token. */
+const EXPIRED_FORM = "This form had expired, so nothing was sent. It is ready again: " +
+  "please submit it once more (and allow cookies for this site).";
+
+/** Whether a logged-out form carries the token of its double-submit cookie. */
+function anonymousCsrfOk(
+  c: Parameters<typeof checkAnonymousCsrf>[0],
+  form: Record<string, string>,
+) {
+  try {
+    checkAnonymousCsrf(c, form);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Where a visitor lands after logging in when no return path was given. */
 const HOME = "/apps";
@@ -50,7 +68,7 @@ function RegisterForm(
     <form method="post" action="/users/register">
       <input type="hidden" name="csrf" value={props.csrf} />
       <ReturnTo path={props.returnTo} />
-      {errors.form && <p class="error" role="alert">{errors.form}</p>}
+      <Flash error={errors.form} />
       <Field
         name="username"
         label="Username"
@@ -89,7 +107,7 @@ function LogInForm(
     <form method="post" action="/users/log_in">
       <input type="hidden" name="csrf" value={props.csrf} />
       <ReturnTo path={props.returnTo} />
-      {props.error && <p class="error" role="alert">{props.error}</p>}
+      <Flash error={props.error} />
       <Field
         name="username"
         label="Username"
@@ -141,9 +159,25 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
       throw new HttpError(403, "forbidden", "Registration is closed on this server.");
     }
     const form = await readForm(c);
-    checkAnonymousCsrf(c, form);
     const returnTo = safeReturnTo(form.return_to);
-    const values = { username: form.username ?? "", email: form.email ?? "" };
+    const values = {
+      username: (form.username ?? "").slice(0, 64),
+      email: (form.email ?? "").slice(0, 300),
+    };
+    if (!anonymousCsrfOk(c, form)) {
+      // A page, not JSON: a fresh token (and cookie) and what was typed, minus the password.
+      const page = (
+        <Layout title="Create an account">
+          <RegisterForm
+            csrf={anonymousCsrf(c, deps)}
+            returnTo={returnTo}
+            values={values}
+            errors={{ form: EXPIRED_FORM }}
+          />
+        </Layout>
+      );
+      return render(c, page, 403);
+    }
     // Invalid forms cost nothing; only an attempt that hashes a password counts.
     const invalid = Object.keys(checkNewUser({ ...values, password: form.password ?? "" }))
       .length > 0;
@@ -180,7 +214,7 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
       if (!(err instanceof DomainError)) throw err;
       const errors: Record<string, string> = err.code === "conflict"
         ? { username: err.message }
-        : { form: "Please correct the fields below.", ...(err.details as Record<string, string>) };
+        : { ...(err.details as Record<string, string>) };
       const page = (
         <Layout title="Create an account">
           <RegisterForm csrf={form.csrf} returnTo={returnTo} values={values} errors={errors} />
@@ -215,8 +249,20 @@ export function userRoutes(deps: AuthDeps): Hono<AppEnv> {
 
   app.post("/users/log_in", async (c) => {
     const form = await readForm(c);
-    checkAnonymousCsrf(c, form);
     const returnTo = safeReturnTo(form.return_to);
+    if (!anonymousCsrfOk(c, form)) {
+      const page = (
+        <Layout title="Log in">
+          <LogInForm
+            csrf={anonymousCsrf(c, deps)}
+            returnTo={returnTo}
+            username={(form.username ?? "").slice(0, 64)}
+            error={EXPIRED_FORM}
+          />
+        </Layout>
+      );
+      return render(c, page, 403);
+    }
     const attempt = { username: form.username ?? "", ip: clientIp(c, deps.config.trustedProxies) };
     const reserved = await reserveLoginAttempt(deps, attempt);
     const wait = reserved.wait;

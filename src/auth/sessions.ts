@@ -3,8 +3,9 @@
  * and a CSRF token bound to the session for the forms of a logged-in user.
  */
 import { secretHash } from "../store/hash.ts";
-import { sessionByUserKey, sessionKey } from "../store/keys.ts";
+import { sessionByUserKey, sessionByUserPrefix, sessionKey } from "../store/keys.ts";
 import type { AuthDeps } from "./deps.ts";
+import { dropFlashes } from "./flash.ts";
 import { looksLikeToken, randomToken } from "./random.ts";
 
 /** How long a session lasts from log-in. */
@@ -61,4 +62,26 @@ export async function deleteSession(deps: AuthDeps, token: string): Promise<void
   const op = deps.kv.atomic().delete(key);
   if (session.value) op.delete(sessionByUserKey(session.value.user_id, key[1] as string));
   await op.commit();
+  if (session.value) await dropFlashes(deps, session.value.user_id, key[1] as string);
+}
+
+/**
+ * Ends every web session of a user except the one whose cookie token is `keepToken`
+ * (a password change keeps the person who made it logged in). Returns how many ended.
+ */
+export async function endOtherSessions(
+  deps: AuthDeps,
+  userId: string,
+  keepToken?: string,
+): Promise<number> {
+  const keep = keepToken && looksLikeToken(keepToken) ? await secretHash(keepToken) : null;
+  let ended = 0;
+  for await (const e of deps.kv.list({ prefix: sessionByUserPrefix(userId) })) {
+    const hash = e.key[2] as string;
+    if (hash === keep) continue;
+    await deps.kv.atomic().delete(sessionKey(hash)).delete(e.key).commit();
+    await dropFlashes(deps, userId, hash);
+    ended++;
+  }
+  return ended;
 }

@@ -45,7 +45,8 @@ const NAME_MAX = 100;
 /**
  * Creates a user token named `name` and returns it (the only time it is shown).
  * @throws {ValidationError} `validation_failed` when the name is empty or too long.
- * @throws {RuleViolation} `conflict` when the user already has the maximum number of tokens.
+ * @throws {RuleViolation} `conflict` when the name is taken or the user already has the
+ * maximum number of tokens.
  */
 export async function createUserToken(
   deps: AuthDeps,
@@ -53,16 +54,30 @@ export async function createUserToken(
   name: string,
 ): Promise<CreatedUserToken> {
   const clean = name.trim();
-  if (clean === "" || clean.length > NAME_MAX) {
+  if (clean === "") {
     throw new ValidationError("validation_failed", "The token needs a name.", {
       name: `Use 1 to ${NAME_MAX} characters.`,
     });
   }
-  if ((await listUserTokens(deps, userId)).length >= MAX_TOKENS_PER_USER) {
+  if (clean.length > NAME_MAX) {
+    throw new ValidationError(
+      "validation_failed",
+      `The name is too long: use at most ${NAME_MAX} characters.`,
+      { name: `at most ${NAME_MAX} characters` },
+    );
+  }
+  const existing = await listUserTokens(deps, userId);
+  if (existing.length >= MAX_TOKENS_PER_USER) {
     throw new RuleViolation(
       "conflict",
       `You already have ${MAX_TOKENS_PER_USER} tokens; revoke one first.`,
     );
+  }
+  // One name per token, so a list (and a revocation) is never ambiguous to the person.
+  if (existing.some((t) => t.name.toLowerCase() === clean.toLowerCase())) {
+    throw new RuleViolation("conflict", "You already have a token with this name.", {
+      name: "already used",
+    });
   }
   const token = randomToken();
   const hash = await secretHash(token);

@@ -1,6 +1,6 @@
 /** Users as system data in KV (SPEC §2.1): creation, look-up and password checks. */
 import { isoAt } from "../clock.ts";
-import { RuleViolation, ValidationError } from "../domain/errors.ts";
+import { NotFoundError, RuleViolation, ValidationError } from "../domain/errors.ts";
 import { firstUserKey, userKey, usernameKey } from "../store/keys.ts";
 import type { AuthDeps } from "./deps.ts";
 import {
@@ -45,17 +45,21 @@ export function isValidUsername(name: string): boolean {
   return USERNAME.test(name);
 }
 
+/** What is wrong with a new password, or null when it follows the rules. */
+export function passwordProblem(password: string): string | null {
+  if (password.length < PASSWORD_MIN) return `Use at least ${PASSWORD_MIN} characters.`;
+  if (password.length > PASSWORD_MAX) return `Use at most ${PASSWORD_MAX} characters.`;
+  return null;
+}
+
 /** Per-field problems with a registration, empty when it is acceptable. */
 export function checkNewUser(input: NewUser): Record<string, string> {
   const errors: Record<string, string> = {};
   if (!isValidUsername(normalizeUsername(input.username))) {
     errors.username = "Use 3 to 32 characters: letters, digits, '_', '.' or '-'.";
   }
-  if (input.password.length < PASSWORD_MIN) {
-    errors.password = `Use at least ${PASSWORD_MIN} characters.`;
-  } else if (input.password.length > PASSWORD_MAX) {
-    errors.password = `Use at most ${PASSWORD_MAX} characters.`;
-  }
+  const password = passwordProblem(input.password);
+  if (password) errors.password = password;
   const email = input.email?.trim() ?? "";
   if (email !== "" && (email.length > 254 || !EMAIL.test(email))) {
     errors.email = "Enter a valid email address, or leave it empty.";
@@ -181,4 +185,60 @@ export async function authenticate(
     return upgraded;
   }
   return user;
+}
+
+/**
+ * Whether `password` is the user's account password (never an app password). Bounded
+ * like `authenticate`, so an oversized guess costs no hashing.
+ */
+export async function isAccountPassword(user: User, password: string): Promise<boolean> {
+  if (password.length > PASSWORD_MAX) return false;
+  return await verifyPassword(password, user.password_hash);
+}
+
+/** What a person fills in to change their password. */
+export interface PasswordChange {
+  readonly current: string;
+  readonly next: string;
+  /** The new password typed a second time. */
+  readonly confirmation: string;
+}
+
+/**
+ * Replaces a user's password after checking the current one and the rules of a new one.
+ * Only the stored hash changes; ending sessions is the caller's (see password_change.ts).
+ * @throws {ValidationError} `validation_failed` with per-field details (`current`, `next`,
+ * `confirmation`).
+ * @throws {NotFoundError} `not_found` when the user no longer exists.
+ * @throws {RuleViolation} `conflict` when the password changed meanwhile.
+ */
+export async function changePassword(
+  deps: AuthDeps,
+  userId: string,
+  change: PasswordChange,
+): Promise<User> {
+  const entry = await deps.kv.get<User>(userKey(userId));
+  const user = entry.value;
+  if (!user) throw new NotFoundError("This account does not exist any more.");
+  const errors: Record<string, string> = {};
+  const problem = passwordProblem(change.next);
+  if (problem) errors.next = problem;
+  else if (change.confirmation !== change.next) {
+    errors.confirmation = "The two new passwords differ.";
+  } else if (change.next === change.current) {
+    errors.next = "Choose a password different from the current one.";
+  }
+  if (!await isAccountPassword(user, change.current)) {
+    errors.current = "This is not your current password.";
+  }
+  if (Object.keys(errors).length > 0) {
+    throw new ValidationError("validation_failed", "The password was not changed.", errors);
+  }
+  const updated: User = {
+    ...user,
+    password_hash: await hashPassword(change.next, { iterations: deps.passwordIterations }),
+  };
+  const res = await deps.kv.atomic().check(entry).set(userKey(userId), updated).commit();
+  if (!res.ok) throw new RuleViolation("conflict", "Your account changed meanwhile; try again.");
+  return updated;
 }

@@ -6,6 +6,10 @@ import { isInPlaylist, notBefore, type PlaylistState, type UserState } from "./s
 
 /** Most episodes one playlist holds (a reorder must fit one KV commit). */
 export const MAX_PLAYLIST_ITEMS = 500;
+/** Longest playlist name, in characters. */
+export const PLAYLIST_NAME_MAX = 200;
+/** Longest playlist description, in characters. */
+export const PLAYLIST_DESCRIPTION_MAX = 4000;
 
 /** Most characters of item ids one `playlist_reordered` event carries (KV values ≤ 64 KiB). */
 const REORDER_CHUNK_CHARS = 32_000;

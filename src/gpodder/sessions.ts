@@ -84,3 +84,19 @@ export async function deleteGpSession(deps: AuthDeps, token: string): Promise<vo
   if (s.value) op.delete(keys.gpSessionByUserKey(s.value.user_id, hash));
   await op.commit();
 }
+
+/**
+ * Ends the user's gpodder sessions that were opened with the account password (a password
+ * change); those opened with an app password live as long as that app password.
+ */
+export async function endPasswordGpSessions(deps: AuthDeps, userId: string): Promise<number> {
+  let ended = 0;
+  for await (const e of deps.kv.list({ prefix: keys.gpSessionByUserPrefix(userId) })) {
+    const hash = e.key[2] as string;
+    const s = await deps.kv.get<GpSession>(keys.gpSessionKey(hash));
+    if (s.value?.app_password_id) continue;
+    await deps.kv.atomic().delete(keys.gpSessionKey(hash)).delete(e.key).commit();
+    ended++;
+  }
+  return ended;
+}

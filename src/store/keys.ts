@@ -317,6 +317,14 @@ export const sessionByUserKey = (userId: string, tokenHash: string): Key => [
   tokenHash,
 ];
 export const sessionByUserPrefix = (userId: string): Key => ["session_by_user", userId];
+/** A one-time message for one web session's next view of a page (`slot`), e.g. a new token. */
+export const sessionFlashKey = (userId: string, tokenHash: string, slot: string): Key => [
+  "session_flash",
+  userId,
+  tokenHash,
+  slot,
+];
+export const sessionFlashPrefix = (userId: string): Key => ["session_flash", userId];
 
 /**
  * Every key prefix that holds one user's data and starts with their id. Account erasure
@@ -344,6 +352,7 @@ export function userDataPrefixes(userId: string): Key[] {
     userTokenByUserPrefix(userId),
     appPasswordPrefix(userId),
     sessionByUserPrefix(userId),
+    sessionFlashPrefix(userId),
     subByTimePrefix(userId),
     actionLogPrefix(userId),
     devicePrefix(userId),

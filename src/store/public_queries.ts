@@ -285,7 +285,10 @@ export async function listTimeline(
   let scanned = 0;
   let last: Deno.KvKey | undefined;
   let more = false;
-  for await (const e of kv.list<TimelineEntry>(selector, { batchSize: 500 })) {
+  // Read about one page (plus what is skipped) per round trip, not 500 entries for 20.
+  const filtered = q.feed !== undefined && q.type !== undefined;
+  const batchSize = filtered ? 500 : Math.min(500, q.limit + 1 + (q.offset ?? 0));
+  for await (const e of kv.list<TimelineEntry>(selector, { batchSize })) {
     if (page.length === q.limit || scanned >= SCAN_MAX + (q.offset ?? 0)) {
       more = true;
       break;

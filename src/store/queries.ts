@@ -279,9 +279,7 @@ export async function effectivePrivacyAt(
   const ks: Deno.KvKey[] = [keys.privacyKey(userId, "user", "")];
   if (t.feed) ks.push(keys.privacyKey(userId, "feed", await feedHash(t.feed)));
   if (t.item) ks.push(keys.privacyKey(userId, "item", await itemHash(t.item)));
-  const [user, feed, item] = (await kv.getMany<PrivacyRecord[]>(ks)).map((e) =>
-    e.value?.privacy
-  );
+  const [user, feed, item] = (await kv.getMany<PrivacyRecord[]>(ks)).map((e) => e.value?.privacy);
   return effectivePrivacy({ user, feed, item }, instanceDefault);
 }
 

@@ -22,6 +22,8 @@ export interface RecordedRequest {
 export interface FeedServerOptions {
   /** Delay before answering feed routes (ms). */
   latencyMs?: number;
+  /** More routes by exact path, answered before the built-in ones (and without the delay). */
+  routes?: Readonly<Record<string, (req: Request) => Response | Promise<Response>>>;
 }
 
 /** A running fixture origin. */
@@ -109,6 +111,10 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
   async function handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
     requests.push({ method: req.method, path: url.pathname, headers: req.headers });
+    const extra = options.routes && Object.hasOwn(options.routes, url.pathname)
+      ? options.routes[url.pathname]
+      : undefined;
+    if (extra) return await extra(req);
     const xml = { "content-type": "application/rss+xml; charset=utf-8" };
     await delay(state.latencyMs, closing.signal);
     const path = url.pathname;

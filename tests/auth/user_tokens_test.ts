@@ -120,8 +120,8 @@ Deno.test("user tokens page: create shows the token once, the list only its pref
     await b.register("alice");
     const alice = (await getUserByUsername(t.deps, "alice"))!;
     const res = await b.submit("/users/tokens", "/users/tokens", { name: "Feeder" });
-    assert.equal(res.status, 201);
-    const html = await res.text();
+    assert.equal(res.status, 303);
+    const html = await (await b.get(res.headers.get("Location")!)).text();
     const token = /<code class="token">([A-Za-z0-9_-]{43})<\/code>/.exec(html)![1];
     assert.match(html, new RegExp(`http://localhost:8000/rss/${token}/subscriptions`));
     assert.equal(await resolveUserToken(t.deps, token), alice.id);
@@ -153,6 +153,21 @@ Deno.test("user tokens: use is noted at most once a minute", async () => {
     t.clock.advance(31_000);
     await resolveUserToken(t.deps, token);
     assert.notEqual((await listUserTokens(t.deps, user.id))[0].last_used_at, first.last_used_at);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("user tokens: a second token with the same name, in any case, is a conflict", async () => {
+  const t = await buildAuthApp();
+  try {
+    await createUserToken(t.deps, "u-1", "Feeder");
+    await assert.rejects(
+      () => createUserToken(t.deps, "u-1", " FEEDER "),
+      (err: Error & { code?: string }) => err.code === "conflict",
+    );
+    await createUserToken(t.deps, "u-2", "Feeder"); // another user's names are theirs
+    assert.deepEqual((await listUserTokens(t.deps, "u-1")).map((x) => x.name), ["Feeder"]);
   } finally {
     await t.close();
   }

@@ -228,8 +228,7 @@ Deno.test("a step KV refuses fails that user alone; the others are projected", a
   // u1's first event plans 1,001 mutations in one step: more than one commit may hold.
   const poisoned: GlobalProjection<null> = {
     ...echo(),
-    plan: (userId, events) =>
-      echo(1, userId === "u1" ? 1_001 : 1).plan(userId, events, null, 0),
+    plan: (userId, events) => echo(1, userId === "u1" ? 1_001 : 1).plan(userId, events, null, 0),
   };
   await runner(kv, store, [poisoned]).drainAll();
   const echoed = async (u: string) =>

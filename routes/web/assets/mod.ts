@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
+import { PLAYLIST_JS } from "./playlist.ts";
 import { STYLESHEET } from "./style.ts";
 
 const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
@@ -17,6 +18,7 @@ const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` 
 export const ASSETS: Readonly<Record<string, { readonly type: string; readonly body: string }>> = {
   "app.css": { type: "text/css; charset=utf-8", body: STYLESHEET },
   "logo.svg": { type: "image/svg+xml", body: LOGO_SVG },
+  "playlist.js": { type: "text/javascript; charset=utf-8", body: PLAYLIST_JS },
 };
 
 /** FNV-1a over every asset: changes whenever one does, so URLs never serve a stale copy. */

@@ -118,4 +118,32 @@ details.confirm .confirm-box{margin-top:.5rem;padding:.75rem;border:1px solid va
 li.dragging{opacity:.5}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 footer.site-footer{max-width:64rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem;border-top:1px solid var(--line)}
+/* Public pages: /discover, /timeline, /u/{username} (public_pages.tsx) */
+.filters{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:flex-end;margin:1rem 0}
+.filters>div{min-width:0;max-width:100%}
+.filters label{margin-top:.25rem}
+.filters select{max-width:100%}
+.filters .actions{margin-top:.25rem}
+.empty{color:var(--muted);padding:1rem;border:1px dashed var(--line);border-radius:var(--radius)}
+.grid li>.small{display:block}
+.grid li p{margin:.2rem 0}
+.card.playlist{margin:1rem 0}
+.card.playlist .list>li:last-child{border-bottom:0}
+/* Saved, playlists, privacy, account, tokens (web-settings) */
+.nav button{font-weight:inherit}
+.item-title{margin:0;font-weight:600;line-height:1.3}
+.item-title a{overflow-wrap:anywhere}
+label.check{display:flex;gap:.5rem;align-items:flex-start;font-weight:400}
+label.check input{margin-top:.3rem;flex:none}
+textarea{min-height:5rem;resize:vertical}
+.narrow-form{max-width:32rem}
+.playlist-items>li{align-items:center}
+.playlist-items .drag-handle{display:none;font-size:1.3rem;color:var(--muted);padding:0 .25rem;user-select:none}
+.playlist-items.dnd .drag-handle{display:block}
+.playlist-items.dnd>li[draggable=true]{cursor:grab}
+form[hidden]{display:none}
+details.confirm .confirm-box select{max-width:100%}
+details.confirm .confirm-box{max-width:100%}
+details.confirm{max-width:100%}
+td details.confirm .confirm-box{min-width:min(16rem,80vw)}
 `;
