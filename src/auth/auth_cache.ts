@@ -3,8 +3,8 @@
  * the app token of a `(sub, iss)` pair, so that a request does not read them from KV each
  * time. SPEC §2.2 allows it when a change applies at once in the process that made it and
  * within 1 s in every other:
- * - every write that changes what a request JWT may do (authorizing or revoking an app,
- *   deleting an account; a future username or password change too) adds
+ * - every write of a user record or an app token that changes what a request may do
+ *   (authorizing or revoking an app, changing the password, deleting the account) adds
  *   {@linkcode authChangedMutation} to its commit — a write of one global auth epoch — and
  *   then calls {@linkcode forgetAuth}, which drops that user's entries here at once;
  * - before serving from memory, a process makes sure it read the epoch's versionstamp less
