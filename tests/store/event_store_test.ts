@@ -141,3 +141,21 @@ Deno.test("a store that kicks its projector in-process enqueues no queue message
   assert.equal(r.messages.length, 0);
   assert.equal(r.kicks, 30, "one in-process kick per append");
 });
+
+Deno.test("a shared commit adds every user's events to the appended counter exactly", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const committer = new GroupCommitter(kv);
+  const store = new EventStore({ kv, committer });
+  await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      store.append(
+        `u${i}`,
+        EMPTY_STATE,
+        Array.from({ length: 1 + (i % 3) }, (_, k) => playedEvent(k, i)),
+      )),
+  );
+  assert.ok(committer.stats.commits < 40, `40 appends took ${committer.stats.commits} commits`);
+  const appended = await kv.get<Deno.KvU64>(keys.statKey("appended"));
+  assert.equal(appended.value?.value, 79n); // 14 users × 1 + 13 × 2 + 13 × 3
+  kv.close();
+});
