@@ -129,3 +129,40 @@ Deno.test("one address cannot hold more connections than its cap", async () => {
     },
   );
 });
+
+Deno.test("a connection that never sends a byte is closed at the header deadline", async () => {
+  await withGuard({}, async (port, guard) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    assert.ok(await closedWithin(conn, 1_000));
+    conn.close();
+    assert.equal(guard.stats.headerTimeouts, 1);
+  });
+});
+
+Deno.test("headers past the size cap get the connection closed without reaching the server", async () => {
+  await withGuard({ maxHeaderBytes: 1024, headerTimeoutMs: 5_000 }, async (port, guard) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(new TextEncoder().encode(`GET / HTTP/1.1\r\nX-Big: ${"a".repeat(2048)}`));
+    assert.ok(await closedWithin(conn, 1_000));
+    conn.close();
+    assert.equal(guard.stats.open, 0);
+  });
+});
+
+Deno.test("many requests on one kept-alive connection are all relayed, answers in order", async () => {
+  await withGuard({}, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const buf = new Uint8Array(4096);
+    for (let i = 0; i < 50; i++) {
+      await conn.write(new TextEncoder().encode(`GET /r${i} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      let text = "";
+      while (!/hello 127\.0\.0\.1$/.test(text)) {
+        const n = await conn.read(buf);
+        assert.notEqual(n, null, `answer ${i} arrived`);
+        text += new TextDecoder().decode(buf.subarray(0, n!));
+      }
+      assert.match(text, /^HTTP\/1\.1 200/);
+    }
+    conn.close();
+  });
+});
