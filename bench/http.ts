@@ -47,6 +47,8 @@ export interface HttpPhase {
   readonly p99Ms: number;
   /** Connection errors, timeouts and answers other than 2xx. */
   readonly errors: number;
+  /** 2xx answers, the warm-up's included. */
+  readonly answered: number;
   /** Server main-thread CPU per request (µs); absent for the bare server. */
   readonly mainUsPerReq?: number;
   /** Server SQLite-writer CPU per request (µs). */
@@ -62,6 +64,9 @@ export interface HttpBenchResult {
   readonly connections: number;
   readonly kvDir: string;
   readonly rawKvPerSec: number;
+  /** The raw process's main and SQLite-writer CPU per commit (µs). */
+  readonly rawMainUs: number;
+  readonly rawSqliteUs: number;
   readonly bare: HttpPhase;
   readonly health: HttpPhase;
   readonly me: HttpPhase;
@@ -70,6 +75,8 @@ export interface HttpBenchResult {
   readonly putNoGuard: HttpPhase;
   /** Events appended by the server against PUTs answered 200 (lost writes when short). */
   readonly appendedShort: number;
+  /** Decisions per atomic commit during the PUTs (group commit at work). */
+  readonly decisionsPerCommit: number;
   readonly profile?: string;
   readonly serverLog: string;
 }
@@ -119,15 +126,19 @@ async function threadCpu(pid: number): Promise<{ main: number; sqlite: number }>
 }
 
 /** Raw KV commits, `inFlight` at once, for `seconds`, in a separate process. */
-async function rawKvRate(path: string, seconds: number, inFlight: number): Promise<number> {
+async function rawKvRate(
+  path: string,
+  seconds: number,
+  inFlight: number,
+): Promise<{ perSec: number; mainUs: number; sqliteUs: number }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", SELF, "raw-kv", path, String(seconds), String(inFlight)],
     stdout: "piped",
     stderr: "inherit",
   }).output();
   if (!out.success) throw new Error("raw KV process failed");
-  const r = JSON.parse(new TextDecoder().decode(out.stdout)) as { commits: number; s: number };
-  return r.commits / r.s;
+  const r = JSON.parse(new TextDecoder().decode(out.stdout));
+  return { perSec: r.commits / r.s, mainUs: r.mainUs, sqliteUs: r.sqliteUs };
 }
 
 /** Creates the users, their app approval and a play status each; returns request JWTs. */
@@ -290,7 +301,7 @@ async function phase(
   spec: LoadSpec,
   pid?: number,
 ): Promise<HttpPhase> {
-  await client(dir, { ...spec, seconds: Math.min(2, spec.seconds) });
+  const warm = await client(dir, { ...spec, seconds: Math.min(2, spec.seconds) });
   const before = pid ? await threadCpu(pid) : undefined;
   const r = await client(dir, spec);
   const after = pid ? await threadCpu(pid) : undefined;
@@ -302,6 +313,7 @@ async function phase(
     p50Ms: r.p50Ms,
     p99Ms: r.p99Ms,
     errors: r.errors,
+    answered: warm.requests - warm.errors + r.requests - r.errors,
   };
   if (!before || !after) return out;
   const main = after.main - before.main, sqlite = after.sqlite - before.sqlite;
@@ -391,10 +403,16 @@ async function warmTokens(base: string, tokens: string[]): Promise<void> {
   }));
 }
 
-async function appendedCount(base: string): Promise<number> {
+/** The server's append counters: events appended, commits, and decisions they carried. */
+async function appendStats(base: string) {
   const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("balados_events_appended_total "));
-  return Number(line?.split(" ")[1] ?? NaN);
+  const value = (name: string) =>
+    Number(text.split("\n").find((l) => l.startsWith(`${name} `))?.split(" ")[1] ?? NaN);
+  return {
+    events: value("balados_events_appended_total"),
+    commits: value("balados_append_commits_total"),
+    decisions: value("balados_append_commit_batches_total"),
+  };
 }
 
 /** Runs the whole HTTP benchmark. */
@@ -408,7 +426,7 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<HttpBen
   const kvPath = `${dir}/http.kv`;
   const servers: Server[] = [];
   try {
-    const rawKvPerSec = await rawKvRate(`${dir}/raw.kv`, 5, connections);
+    const raw = await rawKvRate(`${dir}/raw.kv`, 5, connections);
     const spec = (url: string, method: "GET" | "PUT", path: string, tokens: string[]) => ({
       url,
       method,
@@ -461,7 +479,7 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<HttpBen
     const writes = await startMain(dir, kvPath, { CONN_GUARD: "on" }, profileFlags);
     servers.push(writes);
     await warmTokens(writes.base, tokens);
-    const appendedBefore = await appendedCount(writes.base);
+    const before = await appendStats(writes.base);
     const put = await phase(
       client,
       dir,
@@ -469,8 +487,7 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<HttpBen
       spec(writes.base, "PUT", PUT_PATH, tokens),
       writes.child.pid,
     );
-    // The warm-up's PUTs count too: the appended total must cover every 200 answered.
-    const appendedAfter = await appendedCount(writes.base);
+    const after = await appendStats(writes.base);
     // SIGTERM when profiling: the profile is written on exit.
     await writes.stop(options.profileDir ? "SIGTERM" : "SIGKILL");
 
@@ -498,14 +515,18 @@ export async function benchHttp(options: HttpBenchOptions = {}): Promise<HttpBen
       users,
       connections,
       kvDir: dir,
-      rawKvPerSec,
+      rawKvPerSec: raw.perSec,
+      rawMainUs: raw.mainUs,
+      rawSqliteUs: raw.sqliteUs,
       bare,
       health,
       me,
       put,
       healthNoGuard,
       putNoGuard,
-      appendedShort: Math.max(0, put.requests - put.errors - (appendedAfter - appendedBefore)),
+      // The warm-up's PUTs count too: the appended total must cover every 200 answered.
+      appendedShort: Math.max(0, put.answered - (after.events - before.events)),
+      decisionsPerCommit: (after.decisions - before.decisions) / (after.commits - before.commits),
       profile: options.profileDir ? `${options.profileDir}/http.cpuprofile` : undefined,
       serverLog,
     };
@@ -534,7 +555,9 @@ export function reportHttp(r: HttpBenchResult): boolean {
   console.log(
     `  raw KV commits, ${r.connections} in flight, separate process: ${
       r.rawKvPerSec.toFixed(0)
-    } commits/s`,
+    } commits/s, main ${r.rawMainUs.toFixed(0)} µs/commit, sqlite ${
+      r.rawSqliteUs.toFixed(0)
+    } µs/commit`,
   );
   line(r.bare);
   line(r.health, ` (${x(r.health.reqPerSec, r.bare.reqPerSec)} bare)`);
@@ -561,7 +584,11 @@ export function reportHttp(r: HttpBenchResult): boolean {
       } GET /api/v1/me's`,
     );
   }
-  console.log(`  PUTs answered 200 but not appended: ${r.appendedShort}`);
+  console.log(
+    `  PUTs answered 200 but not appended: ${r.appendedShort}; ${
+      r.decisionsPerCommit.toFixed(1)
+    } decisions per commit`,
+  );
   if (r.profile) console.log(`  server CPU profile: ${r.profile}`);
   const phases = [r.bare, r.health, r.me, r.put, r.healthNoGuard, r.putNoGuard];
   const failed = ratio < 0.5 || p99 >= 50 || r.appendedShort > 0 ||
@@ -576,6 +603,7 @@ export function reportHttp(r: HttpBenchResult): boolean {
 async function rawKvMain(path: string, seconds: number, inFlight: number): Promise<void> {
   const kv = await Deno.openKv(path);
   let commits = 0;
+  const cpu0 = await threadCpu(Deno.pid);
   const until = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(Array.from({ length: inFlight }, async (_, w) => {
@@ -596,8 +624,15 @@ async function rawKvMain(path: string, seconds: number, inFlight: number): Promi
     }
   }));
   const s = (performance.now() - started) / 1000;
+  const cpu1 = await threadCpu(Deno.pid);
   kv.close();
-  console.log(JSON.stringify({ commits, s }));
+  const us = (a: number, b: number) => ((b - a) * 1e6) / commits;
+  console.log(JSON.stringify({
+    commits,
+    s,
+    mainUs: us(cpu0.main, cpu1.main),
+    sqliteUs: us(cpu0.sqlite, cpu1.sqlite),
+  }));
 }
 
 /** `load`: the client when wrk is absent — keep-alive fetch on `connections` loops. */
