@@ -199,6 +199,10 @@ export class ConnectionGuard {
         hostname: "127.0.0.1",
         port: this.#o.backendPort,
       });
+      // A relayed answer often comes in two writes (head, then body): with Nagle's algorithm
+      // the second waits for the client's delayed ACK, tens of milliseconds.
+      noDelay(client);
+      noDelay(backend);
       if (!this.#watches.has(watch)) return; // swept or closed meanwhile
       port = (backend.localAddr as Deno.NetAddr).port;
       this.#peers.set(port, ip);
@@ -246,6 +250,14 @@ export class ConnectionGuard {
       await writeAll(to, buf.subarray(0, n));
       watch.lastActivity = Date.now();
     }
+  }
+}
+
+function noDelay(conn: Deno.Conn): void {
+  try {
+    (conn as Deno.TcpConn).setNoDelay(true);
+  } catch {
+    // not a TCP connection (or closed already)
   }
 }
 
