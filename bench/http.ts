@@ -199,6 +199,8 @@ interface LoadSpec {
   tokens: string[];
   connections: number;
   seconds: number;
+  /** The Deno client's first position (each run its own range, as in the wrk script). */
+  positionBase?: number;
 }
 
 interface LoadResult {
@@ -209,31 +211,41 @@ interface LoadResult {
   errors: number;
 }
 
-/** A wrk Lua script rotating the tokens; `done` prints one JSON line. */
+/** Each script run starts its positions here, so no PUT repeats an earlier one (a no-op). */
+let positionBase = 0;
+
+/**
+ * A wrk Lua script rotating the tokens; `done` prints one JSON line. Each thread walks the
+ * tokens from its own offset and sends positions from its own range: a position never
+ * repeats, so every PUT appends an event.
+ */
 function wrkScript(spec: LoadSpec): string {
   const tokens = spec.tokens.map((t) => JSON.stringify(t)).join(",\n");
+  positionBase += 100_000_000;
   return `
 local tokens = {${tokens}}
 local method = "${spec.method}"
 local path = "${spec.path}"
+local base = ${positionBase}
 local threads = 0
 local counter = 0
 setup = function(thread)
-  thread:set("offset", threads * 104729)
+  thread:set("tid", threads)
   threads = threads + 1
 end
 init = function(args)
-  counter = offset
+  counter = 0
 end
 request = function()
   counter = counter + 1
   local headers = {}
   if #tokens > 0 then
-    headers["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1]
+    headers["Authorization"] = "Bearer " .. tokens[((tid * 104729 + counter) % #tokens) + 1]
   end
   if method == "PUT" then
     headers["Content-Type"] = "application/json"
-    return wrk.format("PUT", path, headers, '{"position":' .. (counter % 100000) .. '}')
+    local position = string.format("%d", base + tid * 10000000 + counter)
+    return wrk.format("PUT", path, headers, '{"position":' .. position .. '}')
   end
   return wrk.format("GET", path, headers)
 end
@@ -281,7 +293,8 @@ async function runWrk(dir: string, spec: LoadSpec): Promise<LoadResult> {
 
 async function runDenoClient(dir: string, spec: LoadSpec): Promise<LoadResult> {
   const file = `${dir}/load.json`;
-  await Deno.writeTextFile(file, JSON.stringify(spec));
+  positionBase += 100_000_000;
+  await Deno.writeTextFile(file, JSON.stringify({ ...spec, positionBase }));
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", SELF, "load", file],
     stdout: "piped",
@@ -655,7 +668,9 @@ async function loadMain(file: string): Promise<void> {
         const res = await fetch(spec.url + spec.path, {
           method: spec.method,
           headers,
-          body: spec.method === "PUT" ? JSON.stringify({ position: n % 100_000 }) : undefined,
+          body: spec.method === "PUT"
+            ? JSON.stringify({ position: (spec.positionBase ?? 0) + n })
+            : undefined,
         });
         await res.arrayBuffer();
         if (res.status >= 300) errors++;

@@ -33,6 +33,17 @@ export interface GuardOptions {
   /** Headers larger than this without an end are refused. */
   readonly maxHeaderBytes?: number;
   readonly onListen?: (addr: Deno.NetAddr) => void;
+  /** Where the client address of each relay connection is kept (default: in memory). */
+  readonly peers?: PeerTable;
+  /** Where the counters are kept (default: a plain object). */
+  readonly counters?: GuardCounters;
+}
+
+/** Relay connection's loopback port → the client's address. */
+export interface PeerTable {
+  get(port: number): string | undefined;
+  set(port: number, address: string): void;
+  delete(port: number): void;
 }
 
 /** Counters for `/metrics`. */
@@ -41,6 +52,11 @@ export interface GuardStats {
   refused: number;
   headerTimeouts: number;
   idleTimeouts: number;
+}
+
+/** The counters, and the connections whose first request has not reached the server. */
+export interface GuardCounters extends GuardStats {
+  arriving: number;
 }
 
 /** Whether `buf[0, length)` holds CRLFCRLF, looking only from `from` on. */
@@ -74,19 +90,19 @@ interface Watch {
 
 /** The guard; `serve()` runs until `close()`. */
 export class ConnectionGuard {
-  readonly stats: GuardStats = { open: 0, refused: 0, headerTimeouts: 0, idleTimeouts: 0 };
+  readonly stats: GuardCounters;
   readonly #o: GuardOptions;
   readonly #perAddress = new Map<string, number>();
-  /** Loopback port of a relay connection → the client's address. */
-  readonly #peers = new Map<number, string>();
+  readonly #peers: PeerTable;
   #listener: Deno.Listener | undefined;
   readonly #watches = new Set<Watch>();
-  /** Connections accepted whose first request has not reached the server yet. */
-  #arriving = 0;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: GuardOptions) {
     this.#o = options;
+    this.#peers = options.peers ?? new Map<number, string>();
+    this.stats = options.counters ??
+      { open: 0, refused: 0, headerTimeouts: 0, idleTimeouts: 0, arriving: 0 };
   }
 
   /** The client address behind a connection the server got from this guard. */
@@ -131,7 +147,9 @@ export class ConnectionGuard {
    */
   async settle(maxMs: number): Promise<void> {
     const until = Date.now() + maxMs;
-    while (this.#arriving > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while (this.stats.arriving > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** Stops accepting and closes every open connection. */
@@ -188,7 +206,7 @@ export class ConnectionGuard {
     };
     this.#watches.add(watch);
     let arriving = true;
-    this.#arriving++;
+    this.stats.arriving++;
     let port = -1;
     try {
       const head = await this.#readHeaders(client);
@@ -207,14 +225,14 @@ export class ConnectionGuard {
       port = (backend.localAddr as Deno.NetAddr).port;
       this.#peers.set(port, ip);
       await writeAll(backend, head);
-      this.#arriving--;
+      this.stats.arriving--;
       arriving = false;
       await Promise.race([this.#pump(client, backend, watch), this.#pump(backend, client, watch)]);
     } catch {
       // a reset or a refused backend: the connection ends
     } finally {
       if (port >= 0) this.#peers.delete(port);
-      if (arriving) this.#arriving--;
+      if (arriving) this.stats.arriving--;
       this.#drop(watch);
       this.stats.open--;
       const n = (this.#perAddress.get(ip) ?? 1) - 1;
