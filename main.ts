@@ -12,7 +12,7 @@ import { type Config, ConfigError, loadConfig } from "./src/config.ts";
 import { createLogger } from "./src/logger.ts";
 import { migrateReadModels, rebuildAllReadModels } from "./src/store/read_model_rebuild.ts";
 import { resilientKv } from "./src/store/resilient_kv.ts";
-import { ConnectionGuard } from "./src/net/guard.ts";
+import { GuardThread } from "./src/net/guard_thread.ts";
 import { type AppDeps, createServices } from "./src/services.ts";
 
 function fail(message: string, code = 1): never {
@@ -107,21 +107,23 @@ deps.eraser.kick();
 const app = createApp(deps);
 const listening = ({ hostname, port }: Deno.NetAddr) =>
   logger.info("listening", { url: `http://${hostname}:${port}`, kv: config.kvPath || "deploy" });
-let guard: ConnectionGuard | undefined;
+let guard: GuardThread | undefined;
 let server: Deno.HttpServer<Deno.NetAddr>;
 if (config.connGuard) {
   // Deno.serve has no header or idle timeouts: the guard faces the network, the server
-  // listens on loopback behind it and learns each client's address from it.
+  // listens on loopback behind it and learns each client's address from it. The guard
+  // runs on a thread of its own, so relaying bytes costs this thread nothing.
   server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (req, info) => {
+      // The guard records the address before it forwards a connection's first byte.
       const peer = guard?.peerOf(info.remoteAddr.port);
       return app.fetch(req, {
         remoteAddr: peer ? { ...info.remoteAddr, hostname: peer } : info.remoteAddr,
       });
     },
   );
-  guard = new ConnectionGuard({
+  const started = await GuardThread.start({
     port: config.port,
     backendPort: server.addr.port,
     headerTimeoutMs: config.connHeaderTimeoutMs,
@@ -129,10 +131,10 @@ if (config.connGuard) {
     maxPerAddress: config.connMaxPerAddress,
     uncapped: config.trustedProxies,
     maxConnections: config.connMax,
-    onListen: listening,
-  });
+  }).catch((err) => fail(`cannot listen on port ${config.port}: ${err.message}`));
+  guard = started.guard;
+  listening(started.addr);
   deps.metrics.attachGuard(guard.stats);
-  void guard.serve();
 } else {
   server = Deno.serve({ port: config.port, onListen: listening }, app.fetch);
 }

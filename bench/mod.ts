@@ -1,10 +1,11 @@
 /**
- * `deno task bench [--only write|api|rss|gpodder|public|lifecycle|big] [--scale n]`: runs the benchmarks and prints
- * rates next to same-run baselines.
+ * `deno task bench [--only write|api|http|rss|gpodder|public|lifecycle|big]
+ * [--scale n] [--profile dir]`: runs the benchmarks and prints rates next to same-run baselines.
  */
 import { parseArgs } from "node:util";
 import { benchApi } from "./api.ts";
 import { benchGpodder, reportGpodder } from "./gpodder.ts";
+import { benchHttp, reportHttp } from "./http.ts";
 import { benchPublic, reportPublic } from "./public.ts";
 import { benchLifecycle, reportLifecycle } from "./lifecycle.ts";
 import { benchBigListener, reportBigListener } from "./big_listener.ts";
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     writes: { type: "string", default: "10" },
     only: { type: "string" },
     scale: { type: "string", default: "1" },
+    profile: { type: "string" },
   },
 });
 const users = Number(values.users);
@@ -64,6 +66,13 @@ if (!values.only || values.only === "api") {
       `p99 ${a.positionP99Ms.toFixed(1)} ms, errors ${a.errors}`,
   );
   belowTarget ||= a.errors > 0 || a.syncAgainEvents !== 0;
+}
+
+if (!values.only || values.only === "http") {
+  console.log(
+    `\nHTTP write path: main.ts as a subprocess, out-of-process client, ${users} users, 64 connections`,
+  );
+  belowTarget ||= reportHttp(await benchHttp({ users, profileDir: values.profile }));
 }
 
 if (!values.only || values.only === "rss") {

@@ -87,14 +87,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header("X-Request-Id", requestId);
     const route = c.req.routePath && c.req.routePath !== "/*" ? c.req.routePath : "unmatched";
     const ms = performance.now() - started;
-    const { host, pathname } = new URL(c.req.url);
-    // On the play host the first segment is a user token.
-    const onPlayHost = isPlayHostRequest(host, deps.config.playHost);
     metrics.inc("http_requests_total", "HTTP requests by route and status.", {
       route,
       status: String(c.res.status),
     });
     metrics.observeLatency(route, ms / 1000);
+    if (logger.enabled?.("info") === false) return; // nothing to build below the level
+    const { host, pathname } = new URL(c.req.url);
+    // On the play host the first segment is a user token.
+    const onPlayHost = isPlayHostRequest(host, deps.config.playHost);
     logger.info("request", {
       method: c.req.method,
       route,

@@ -2,6 +2,7 @@
 import { isoAt } from "../clock.ts";
 import { secretHash } from "../store/hash.ts";
 import { appTokenKey, appTokenPrefix, userKey } from "../store/keys.ts";
+import { authChangedMutation, forgetAuth } from "./auth_cache.ts";
 import type { AuthDeps } from "./deps.ts";
 import type { AppAlg, AuthorizationRequest } from "./jwt.ts";
 import { isUserId, type User } from "./users.ts";
@@ -46,7 +47,8 @@ export function isPlausibleAppId(appId: string): boolean {
 
 /**
  * Stores the user's approval of an app. Authorizing the same app again replaces its key and
- * scopes and un-revokes it; `created_at` keeps the first approval.
+ * scopes and un-revokes it; `created_at` keeps the first approval. Remembered auth is
+ * dropped at once here and within a second elsewhere (auth_cache.ts).
  */
 export async function authorizeApp(
   deps: AuthDeps,
@@ -73,7 +75,11 @@ export async function authorizeApp(
       last_used_at: existing.value?.last_used_at ?? null,
       revoked_at: null,
     };
-    if ((await deps.kv.atomic().check(existing).set(key, token).commit()).ok) return token;
+    const op = deps.kv.atomic().check(existing).set(key, token).mutate(authChangedMutation());
+    if ((await op.commit()).ok) {
+      forgetAuth(deps.kv, userId);
+      return token;
+    }
   }
   throw new Error("authorizeApp: too many concurrent updates");
 }
@@ -116,8 +122,9 @@ export async function listAppTokens(deps: AuthDeps, userId: string): Promise<App
 }
 
 /**
- * Revokes an app at once (the next request JWT from it is refused). Returns false when the
- * user never authorized that app; revoking twice is harmless.
+ * Revokes an app at once (the next request JWT from it is refused, within a second in other
+ * processes). Returns false when the user never authorized that app; revoking twice is
+ * harmless.
  */
 export async function revokeAppToken(
   deps: AuthDeps,
@@ -129,23 +136,31 @@ export async function revokeAppToken(
     if (!entry?.value) return false;
     if (entry.value.revoked_at !== null) return true;
     const revoked: AppToken = { ...entry.value, revoked_at: isoAt(deps.clock.now()) };
-    const res = await deps.kv.atomic().check(entry).set(entry.key, revoked).commit();
-    if (res.ok) return true;
+    const res = await deps.kv.atomic().check(entry).set(entry.key, revoked)
+      .mutate(authChangedMutation()).commit();
+    if (res.ok) {
+      forgetAuth(deps.kv, userId);
+      return true;
+    }
   }
   throw new Error("revokeAppToken: too many concurrent updates");
 }
 
-/** Records use of an app token, at most once a minute (a busy app must not write per request). */
+/**
+ * Records use of an app token, at most once a minute (a busy app must not write per
+ * request). Returns the entry as written, `entry` itself when nothing was due, or null
+ * when someone else wrote it first (a revocation or another process's touch: skipped).
+ */
 export async function touchAppToken(
   deps: AuthDeps,
   entry: Deno.KvEntry<AppToken>,
-): Promise<void> {
+): Promise<Deno.KvEntry<AppToken> | null> {
   const now = deps.clock.now();
   const last = entry.value.last_used_at ? Date.parse(entry.value.last_used_at) : -Infinity;
-  if (now - last < 60_000) return;
+  if (now - last < 60_000) return entry;
   const touched: AppToken = { ...entry.value, last_used_at: isoAt(now) };
-  // A failed check means someone else just wrote (a revocation or another touch): skip.
-  await deps.kv.atomic().check(entry).set(entry.key, touched).commit();
+  const res = await deps.kv.atomic().check(entry).set(entry.key, touched).commit();
+  return res.ok ? { key: entry.key, value: touched, versionstamp: res.versionstamp } : null;
 }
 
 /** The public view of an app token. */

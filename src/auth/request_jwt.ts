@@ -7,8 +7,9 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import type { JWTPayload } from "jose";
 import { DomainError } from "../domain/errors.ts";
 import { type AppToken, getAppToken, getUserAndAppToken, touchAppToken } from "./app_tokens.ts";
+import { authCacheFor, type AuthEntry } from "./auth_cache.ts";
 import type { AuthDeps } from "./deps.ts";
-import { importStoredKey, isAppAlg } from "./jwt.ts";
+import { type AppAlg, importStoredKey, isAppAlg } from "./jwt.ts";
 import { findUserBySub, type User } from "./users.ts";
 
 /** A missing, invalid or expired credential (401 `unauthorized`). */
@@ -52,29 +53,39 @@ function cachedKey(token: AppToken): Promise<CryptoKey> {
 }
 
 /**
- * Signatures already checked, by the exact token text and the key that checked it. Apps
- * reuse one request JWT for many calls until it expires; the signature of the same bytes
- * under the same key cannot change, so only the time claims are checked again. The app
- * token itself is still read from KV on every request (revocation stays immediate).
+ * Tokens already verified, by their exact text: what was decoded from them, the key that
+ * checked the signature, and the claims that cannot change. Apps reuse one request JWT for
+ * many calls until it expires; the signature of the same bytes under the same key cannot
+ * change, so a hit decodes nothing and checks only the time claims again. Who the token
+ * speaks for (user, app token) is still looked up on every request (auth_cache.ts).
  */
-const verified = new Map<string, { keyId: string; payload: JWTPayload }>();
+interface Verified {
+  readonly alg: AppAlg;
+  readonly iss: string;
+  readonly sub: string;
+  readonly keyId: string;
+  readonly payload: JWTPayload;
+  readonly device: VerifiedRequest["device"];
+}
+const verified = new Map<string, Verified>();
 const VERIFIED_MAX = 10_000;
 
-function verifiedPayload(jwt: string, keyId: string, now: number): JWTPayload | null {
+/** The remembered verification of `jwt`, once its time claims are checked against `now`. */
+function verifiedToken(jwt: string, now: number): Verified | null {
   const hit = verified.get(jwt);
-  if (!hit || hit.keyId !== keyId) return null;
+  if (!hit) return null;
   const { exp, nbf } = hit.payload as { exp: number; nbf?: number };
   if (exp <= now / 1000 - CLOCK_TOLERANCE_S) {
     verified.delete(jwt);
     throw new Unauthorized("The request token has expired.");
   }
   if (typeof nbf === "number" && nbf > now / 1000 + CLOCK_TOLERANCE_S) return null;
-  return hit.payload;
+  return hit;
 }
 
-function rememberVerified(jwt: string, keyId: string, payload: JWTPayload): void {
+function rememberVerified(jwt: string, v: Verified): void {
   if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-  verified.set(jwt, { keyId, payload });
+  verified.set(jwt, v);
 }
 
 function joseFailure(err: unknown): Unauthorized {
@@ -97,7 +108,8 @@ function joseFailure(err: unknown): Unauthorized {
   }
 }
 
-function checkClaims(payload: JWTPayload, now: number, baseUrl: string): void {
+/** The claims that do not depend on the time (checked once per token). */
+function checkClaims(payload: JWTPayload, baseUrl: string): void {
   const { exp, iat, jti, aud } = payload as {
     exp: number;
     iat: number;
@@ -106,9 +118,6 @@ function checkClaims(payload: JWTPayload, now: number, baseUrl: string): void {
   };
   if (exp - iat > MAX_REQUEST_JWT_LIFETIME_S) {
     throw new Unauthorized("The request token lives too long: exp - iat must be at most 1 hour.");
-  }
-  if (iat > now / 1000 + CLOCK_TOLERANCE_S) {
-    throw new Unauthorized("The request token's iat is in the future.");
   }
   if (typeof jti !== "string" || jti === "" || jti.length > 256) {
     throw new Unauthorized("The request token's jti must be a non-empty string.");
@@ -119,6 +128,13 @@ function checkClaims(payload: JWTPayload, now: number, baseUrl: string): void {
     if (!auds.some((a) => typeof a === "string" && a.replace(/\/$/, "") === wanted)) {
       throw new Unauthorized("The request token's aud is not this server's BASE_URL.");
     }
+  }
+}
+
+/** The claim that depends on the time: an `iat` ahead of this server's clock. */
+function checkIssuedAt(payload: JWTPayload, now: number): void {
+  if ((payload.iat as number) > now / 1000 + CLOCK_TOLERANCE_S) {
+    throw new Unauthorized("The request token's iat is in the future.");
   }
 }
 
@@ -134,16 +150,8 @@ function deviceOf(payload: JWTPayload): VerifiedRequest["device"] {
   return typeof name === "string" ? { id, name } : { id };
 }
 
-/**
- * Verifies a request JWT and returns the user, the app token and the device it names.
- * Re-reads the app token from KV each time, so a revocation applies to the next request.
- * @throws {Unauthorized} saying what is wrong (malformed, unknown app, revoked, expired,
- *   bad signature, missing claim…); nothing is written for a refused token.
- */
-export async function verifyRequestJwt(deps: AuthDeps, jwt: string): Promise<VerifiedRequest> {
-  if (jwt.length > MAX_REQUEST_JWT_BYTES) {
-    throw new Unauthorized("The request token is larger than 8 KB.");
-  }
+/** What the unverified token claims: its algorithm, app and user. */
+function claimsOf(jwt: string): { alg: AppAlg; iss: string; sub: string } {
   if (!COMPACT_JWS.test(jwt)) throw new Unauthorized("The request token is not a signed JWT.");
   let alg: unknown;
   let claimed: JWTPayload;
@@ -163,30 +171,63 @@ export async function verifyRequestJwt(deps: AuthDeps, jwt: string): Promise<Ver
   if (typeof sub !== "string" || sub === "") {
     throw new Unauthorized('The request token lacks the required "sub" claim.');
   }
-  // `sub` is usually the user id: then the user and the app token come in one read.
-  let { user, token: entry } = await getUserAndAppToken(deps, sub, iss);
+  return { alg, iss, sub };
+}
+
+/** The user and app token from KV: one read when `sub` is a user id, else by username. */
+async function readAuth(deps: AuthDeps, sub: string, iss: string): Promise<AuthEntry | null> {
+  let { user, token } = await getUserAndAppToken(deps, sub, iss);
   if (!user) {
     user = await findUserBySub(deps, sub);
-    entry = user ? await getAppToken(deps, user.id, iss) : null;
+    token = user ? await getAppToken(deps, user.id, iss) : null;
   }
-  if (!user || !entry?.value) {
-    throw new Unauthorized("This app is not authorized for this user.");
+  if (!user || !token?.value) return null;
+  return { user, token: token as Deno.KvEntry<AppToken> };
+}
+
+/**
+ * Verifies a request JWT and returns the user, the app token and the device it names.
+ * The app token comes from KV or from memory that a revocation clears at once in this
+ * process and within a second in others (auth_cache.ts).
+ * @throws {Unauthorized} saying what is wrong (malformed, unknown app, revoked, expired,
+ *   bad signature, missing claim…); nothing is written for a refused token.
+ */
+export async function verifyRequestJwt(deps: AuthDeps, jwt: string): Promise<VerifiedRequest> {
+  if (jwt.length > MAX_REQUEST_JWT_BYTES) {
+    throw new Unauthorized("The request token is larger than 8 KB.");
   }
-  const appToken = entry.value;
+  const now = deps.clock.now();
+  const known = verifiedToken(jwt, now);
+  const { alg, iss, sub } = known ?? claimsOf(jwt);
+  const cache = authCacheFor(deps.kv);
+  const found = await cache.lookup(deps, sub, iss, () => readAuth(deps, sub, iss));
+  if (!found) throw new Unauthorized("This app is not authorized for this user.");
+  const appToken = found.token.value;
   if (appToken.revoked_at !== null) throw new Unauthorized("This app's access was revoked.");
   if (alg !== appToken.alg) {
     throw new Unauthorized(`This app's tokens must be signed with ${appToken.alg}.`);
   }
-  return await verifyWithStoredKey(deps, jwt, { user, entry: entry as Deno.KvEntry<AppToken> });
+  const keyId = `${appToken.alg}:${appToken.key_id}`;
+  const v = known?.keyId === keyId
+    ? known
+    : await verifySignature(deps, jwt, { appToken, iss, sub, now });
+  checkIssuedAt(v.payload, now);
+  const touched = await touchAppToken(deps, found.token).catch((err) => {
+    deps.logger.warn("could not record app token use", { err: String(err) });
+    return found.token;
+  });
+  if (touched === null) cache.forget(sub, iss); // written elsewhere: read it again next time
+  else if (touched !== found.token) cache.update(sub, iss, touched);
+  const { user } = found;
+  return v.device ? { user, appToken, device: v.device } : { user, appToken };
 }
 
-async function verifyWithStoredKey(
+/** Checks the signature with the stored key and the claims that never change; remembers it. */
+async function verifySignature(
   deps: AuthDeps,
   jwt: string,
-  found: { user: User; entry: Deno.KvEntry<AppToken> },
-): Promise<VerifiedRequest> {
-  const appToken = found.entry.value;
-  const now = deps.clock.now();
+  { appToken, iss, sub, now }: { appToken: AppToken; iss: string; sub: string; now: number },
+): Promise<Verified> {
   let key: CryptoKey;
   try {
     key = await cachedKey(appToken);
@@ -194,27 +235,26 @@ async function verifyWithStoredKey(
     deps.logger.error("stored app key unusable", { app_id: appToken.app_id, err: String(err) });
     throw new Unauthorized("This app's stored key cannot be used; authorize the app again.");
   }
-  const keyId = `${appToken.alg}:${appToken.key_id}`;
-  let payload = verifiedPayload(jwt, keyId, now);
-  if (!payload) {
-    try {
-      ({ payload } = await jwtVerify(jwt, key, {
-        algorithms: [appToken.alg],
-        currentDate: new Date(now),
-        clockTolerance: CLOCK_TOLERANCE_S,
-        requiredClaims: ["exp", "iat", "jti", "sub", "iss"],
-      }));
-    } catch (err) {
-      throw joseFailure(err);
-    }
-    rememberVerified(jwt, keyId, payload);
-  }
-  checkClaims(payload, now, deps.config.baseUrl);
-  const device = deviceOf(payload);
+  let payload: JWTPayload;
   try {
-    await touchAppToken(deps, found.entry);
+    ({ payload } = await jwtVerify(jwt, key, {
+      algorithms: [appToken.alg],
+      currentDate: new Date(now),
+      clockTolerance: CLOCK_TOLERANCE_S,
+      requiredClaims: ["exp", "iat", "jti", "sub", "iss"],
+    }));
   } catch (err) {
-    deps.logger.warn("could not record app token use", { err: String(err) });
+    throw joseFailure(err);
   }
-  return device ? { user: found.user, appToken, device } : { user: found.user, appToken };
+  checkClaims(payload, deps.config.baseUrl);
+  const v: Verified = {
+    alg: appToken.alg,
+    iss,
+    sub,
+    keyId: `${appToken.alg}:${appToken.key_id}`,
+    payload,
+    device: deviceOf(payload),
+  };
+  rememberVerified(jwt, v);
+  return v;
 }

@@ -2,6 +2,7 @@
 import { isoAt } from "../clock.ts";
 import { NotFoundError, RuleViolation, ValidationError } from "../domain/errors.ts";
 import { firstUserKey, userKey, usernameKey } from "../store/keys.ts";
+import { authChangedMutation, forgetAuth } from "./auth_cache.ts";
 import type { AuthDeps } from "./deps.ts";
 import {
   DEFAULT_PASSWORD_ITERATIONS,
@@ -238,7 +239,9 @@ export async function changePassword(
     ...user,
     password_hash: await hashPassword(change.next, { iterations: deps.passwordIterations }),
   };
-  const res = await deps.kv.atomic().check(entry).set(userKey(userId), updated).commit();
+  const res = await deps.kv.atomic().check(entry).set(userKey(userId), updated)
+    .mutate(authChangedMutation()).commit();
   if (!res.ok) throw new RuleViolation("conflict", "Your account changed meanwhile; try again.");
+  forgetAuth(deps.kv, userId);
   return updated;
 }

@@ -7,6 +7,7 @@
  * key naming the user or one of their hashes is deleted and the username freed. Both run
  * from their marker and can resume after a crash: every step is idempotent.
  */
+import { authChangedMutation, forgetAuth } from "../auth/auth_cache.ts";
 import { Background } from "../background.ts";
 import { isoAt } from "../clock.ts";
 import type { Clock } from "../clock.ts";
@@ -207,8 +208,10 @@ export async function requestAccountDeletion(
     at: isoAt(deps.clock.now()),
   };
   const res = await kv.atomic().check(user).delete(user.key)
-    .set(keys.eraseKey(userId, "account"), marker).commit();
-  return res.ok ? marker : null;
+    .set(keys.eraseKey(userId, "account"), marker).mutate(authChangedMutation()).commit();
+  if (!res.ok) return null;
+  forgetAuth(kv, userId); // request JWTs stop here at once, elsewhere within a second
+  return marker;
 }
 
 /**

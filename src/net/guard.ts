@@ -33,6 +33,17 @@ export interface GuardOptions {
   /** Headers larger than this without an end are refused. */
   readonly maxHeaderBytes?: number;
   readonly onListen?: (addr: Deno.NetAddr) => void;
+  /** Where the client address of each relay connection is kept (default: in memory). */
+  readonly peers?: PeerTable;
+  /** Where the counters are kept (default: a plain object). */
+  readonly counters?: GuardCounters;
+}
+
+/** Relay connection's loopback port → the client's address. */
+export interface PeerTable {
+  get(port: number): string | undefined;
+  set(port: number, address: string): void;
+  delete(port: number): void;
 }
 
 /** Counters for `/metrics`. */
@@ -43,12 +54,15 @@ export interface GuardStats {
   idleTimeouts: number;
 }
 
-const CRLFCRLF = [13, 10, 13, 10];
+/** The counters, and the connections whose first request has not reached the server. */
+export interface GuardCounters extends GuardStats {
+  arriving: number;
+}
 
-function headersEnd(buf: Uint8Array, length: number): boolean {
-  outer: for (let i = 0; i + 3 < length; i++) {
-    for (let j = 0; j < 4; j++) if (buf[i + j] !== CRLFCRLF[j]) continue outer;
-    return true;
+/** Whether `buf[0, length)` holds CRLFCRLF, looking only from `from` on. */
+function headersEnd(buf: Uint8Array, from: number, length: number): boolean {
+  for (let i = Math.max(0, from - 3); i + 3 < length; i++) {
+    if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return true;
   }
   return false;
 }
@@ -61,38 +75,34 @@ function close(c: Deno.Conn): void {
   }
 }
 
-/** A read in progress that can be waited for with a deadline, several times. */
-class PendingRead {
-  readonly #promise: Promise<number | null>;
-  constructor(conn: Deno.Conn, buf: Uint8Array) {
-    // A read still pending when the connection closes fails: that is an end, not an error.
-    this.#promise = conn.read(buf).catch(() => null);
-  }
-  async within(ms: number): Promise<number | null | "timeout"> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)));
-    try {
-      return await Promise.race([this.#promise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+/**
+ * One client connection's clock: until its first request's headers are in, the time they
+ * must be in by; then the last time a byte moved either way. The guard's sweep reads it,
+ * so the bytes themselves are relayed without a timer per read.
+ */
+interface Watch {
+  readonly client: Deno.Conn;
+  backend?: Deno.Conn;
+  /** Headers not complete yet: their deadline (ms); 0 once relaying. */
+  headerDeadline: number;
+  lastActivity: number;
 }
 
 /** The guard; `serve()` runs until `close()`. */
 export class ConnectionGuard {
-  readonly stats: GuardStats = { open: 0, refused: 0, headerTimeouts: 0, idleTimeouts: 0 };
+  readonly stats: GuardCounters;
   readonly #o: GuardOptions;
   readonly #perAddress = new Map<string, number>();
-  /** Loopback port of a relay connection → the client's address. */
-  readonly #peers = new Map<number, string>();
+  readonly #peers: PeerTable;
   #listener: Deno.Listener | undefined;
-  readonly #conns = new Set<Deno.Conn>();
-  /** Connections accepted whose first request has not reached the server yet. */
-  #arriving = 0;
+  readonly #watches = new Set<Watch>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: GuardOptions) {
     this.#o = options;
+    this.#peers = options.peers ?? new Map<number, string>();
+    this.stats = options.counters ??
+      { open: 0, refused: 0, headerTimeouts: 0, idleTimeouts: 0, arriving: 0 };
   }
 
   /** The client address behind a connection the server got from this guard. */
@@ -106,6 +116,14 @@ export class ConnectionGuard {
       hostname: this.#o.hostname ?? "0.0.0.0",
       port: this.#o.port,
     });
+    // One sweep closes late and silent connections: a deadline is met within a quarter of
+    // the shorter timeout (at most a second late), and no read carries a timer of its own.
+    const tick = Math.min(
+      1_000,
+      Math.max(10, Math.min(this.#o.headerTimeoutMs, this.#o.idleTimeoutMs) / 4),
+    );
+    this.#sweeper = setInterval(() => this.#sweep(), tick);
+    Deno.unrefTimer(this.#sweeper);
     this.#o.onListen?.(listener.addr as Deno.NetAddr);
     try {
       for await (const conn of listener) void this.#handle(conn);
@@ -129,19 +147,44 @@ export class ConnectionGuard {
    */
   async settle(maxMs: number): Promise<void> {
     const until = Date.now() + maxMs;
-    while (this.#arriving > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while (this.stats.arriving > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** Stops accepting and closes every open connection. */
   close(): void {
     this.stopAccepting();
-    for (const c of this.#conns) close(c);
+    clearInterval(this.#sweeper);
+    for (const w of this.#watches) this.#drop(w);
   }
 
   #isUncapped(ip: string): boolean {
     const loopback = ip === "::1" || ip.startsWith("127.") || ip === "::ffff:127.0.0.1";
     return (loopback && this.#o.loopbackUncapped !== false) ||
       (this.#o.uncapped ?? []).includes(ip);
+  }
+
+  /** Closes what has outlived its deadline: headers too slow, or silence too long. */
+  #sweep(): void {
+    const now = Date.now();
+    for (const w of this.#watches) {
+      if (w.headerDeadline > 0) {
+        if (now < w.headerDeadline) continue;
+        this.stats.headerTimeouts++;
+      } else {
+        if (now - w.lastActivity < this.#o.idleTimeoutMs) continue;
+        this.stats.idleTimeouts++;
+      }
+      this.#drop(w);
+    }
+  }
+
+  /** Closes both sides; the reads pending on them end, and #handle cleans up. */
+  #drop(w: Watch): void {
+    this.#watches.delete(w);
+    close(w.client);
+    if (w.backend) close(w.backend);
   }
 
   async #handle(client: Deno.Conn): Promise<void> {
@@ -155,39 +198,42 @@ export class ConnectionGuard {
     }
     this.#perAddress.set(ip, held + 1);
     this.stats.open++;
-    this.#conns.add(client);
-    let backend: Deno.Conn | undefined;
+    const now = Date.now();
+    const watch: Watch = {
+      client,
+      headerDeadline: now + this.#o.headerTimeoutMs,
+      lastActivity: now,
+    };
+    this.#watches.add(watch);
     let arriving = true;
-    this.#arriving++;
+    this.stats.arriving++;
+    let port = -1;
     try {
       const head = await this.#readHeaders(client);
-      if (!head) return;
-      backend = await Deno.connect({ hostname: "127.0.0.1", port: this.#o.backendPort });
-      this.#conns.add(backend);
-      const port = (backend.localAddr as Deno.NetAddr).port;
+      if (!head || !this.#watches.has(watch)) return;
+      watch.headerDeadline = 0; // from here on, only silence closes it
+      watch.lastActivity = Date.now();
+      const backend = watch.backend = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: this.#o.backendPort,
+      });
+      // A relayed answer often comes in two writes (head, then body): with Nagle's algorithm
+      // the second waits for the client's delayed ACK, tens of milliseconds.
+      noDelay(client);
+      noDelay(backend);
+      if (!this.#watches.has(watch)) return; // swept or closed meanwhile
+      port = (backend.localAddr as Deno.NetAddr).port;
       this.#peers.set(port, ip);
-      try {
-        await backend.write(head);
-        this.#arriving--;
-        arriving = false;
-        const activity = { last: Date.now() };
-        await Promise.race([
-          this.#pump(client, backend, activity),
-          this.#pump(backend, client, activity),
-        ]);
-      } finally {
-        this.#peers.delete(port);
-      }
+      await writeAll(backend, head);
+      this.stats.arriving--;
+      arriving = false;
+      await Promise.race([this.#pump(client, backend, watch), this.#pump(backend, client, watch)]);
     } catch {
       // a reset or a refused backend: the connection ends
     } finally {
-      if (arriving) this.#arriving--;
-      close(client);
-      if (backend) {
-        close(backend);
-        this.#conns.delete(backend);
-      }
-      this.#conns.delete(client);
+      if (port >= 0) this.#peers.delete(port);
+      if (arriving) this.stats.arriving--;
+      this.#drop(watch);
       this.stats.open--;
       const n = (this.#perAddress.get(ip) ?? 1) - 1;
       if (n <= 0) this.#perAddress.delete(ip);
@@ -195,50 +241,45 @@ export class ConnectionGuard {
     }
   }
 
-  /** The bytes up to the first request's complete headers, or null (timed out, too big). */
+  /** The bytes up to the first request's complete headers, or null (closed, too big). */
   async #readHeaders(client: Deno.Conn): Promise<Uint8Array | null> {
-    const max = this.#o.maxHeaderBytes ?? 64 * 1024;
-    const deadline = Date.now() + this.#o.headerTimeoutMs;
-    const buf = new Uint8Array(max);
+    const buf = new Uint8Array(this.#o.maxHeaderBytes ?? 64 * 1024);
     let length = 0;
-    while (true) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        this.stats.headerTimeouts++;
-        return null;
-      }
-      const n = await new PendingRead(client, buf.subarray(length)).within(left);
-      if (n === "timeout") {
-        this.stats.headerTimeouts++;
-        return null;
-      }
+    while (length < buf.length) {
+      // The sweep closes the connection at the deadline, which ends this read.
+      const n = await client.read(buf.subarray(length));
       if (n === null) return null;
       length += n;
-      if (headersEnd(buf, length)) return buf.slice(0, length);
-      if (length >= max) return null;
+      if (headersEnd(buf, length - n, length)) return buf.slice(0, length);
     }
+    return null;
   }
 
   /**
-   * Copies one direction until it ends. The connection is idle — and closed — when no byte
-   * has moved either way for the idle timeout (a client receiving a long answer is not).
+   * Copies one direction until it ends. The connection is idle — and the sweep closes it —
+   * when no byte has moved either way for the idle timeout (a client receiving a long
+   * answer is not).
    */
-  async #pump(from: Deno.Conn, to: Deno.Conn, activity: { last: number }): Promise<void> {
+  async #pump(from: Deno.Conn, to: Deno.Conn, watch: Watch): Promise<void> {
     const buf = new Uint8Array(64 * 1024);
-    const idle = this.#o.idleTimeoutMs;
-    let read = new PendingRead(from, buf);
     while (true) {
-      const n = await read.within(idle);
-      if (n === "timeout") {
-        if (Date.now() - activity.last < idle) continue; // the other way is busy
-        this.stats.idleTimeouts++;
-        return;
-      }
+      const n = await from.read(buf);
       if (n === null) return;
-      let at = 0;
-      while (at < n) at += await to.write(buf.subarray(at, n));
-      activity.last = Date.now();
-      read = new PendingRead(from, buf);
+      await writeAll(to, buf.subarray(0, n));
+      watch.lastActivity = Date.now();
     }
   }
+}
+
+function noDelay(conn: Deno.Conn): void {
+  try {
+    (conn as Deno.TcpConn).setNoDelay(true);
+  } catch {
+    // not a TCP connection (or closed already)
+  }
+}
+
+async function writeAll(to: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await to.write(bytes.subarray(at));
 }

@@ -1,7 +1,8 @@
 /**
  * The event store: a user's stream on Deno KV. `append` is one atomic commit per batch that
  * checks the next seq slot is empty and writes the events, the head, the per-user read
- * models, the outbox marker and (where KV queues exist) the projector's wake-up pointer.
+ * models, the outbox marker and (when asked) the projector's wake-up pointer — one per
+ * shared commit, not one per decision.
  */
 import type { StoredEvent, UserEvent } from "../domain/events.ts";
 import { EMPTY_STATE, evolveAll, StateBuilder, type UserState } from "../domain/state.ts";
@@ -36,12 +37,11 @@ export type ErasureMarker =
   | { kind: "history"; seq: number; scope: "user" | "feed" | "item"; feed?: string; item?: string }
   | { kind: "account"; username: string; at: string };
 
-/** The projector's wake-up message. */
-export interface ProjectMessage {
-  kind: "project";
-  userId: string;
-  toSeq: number;
-}
+/**
+ * The projector's wake-up message: a pointer that only says "look at the outbox". Every
+ * append carries this same object, so a group commit enqueues it once for all its users.
+ */
+export const PROJECT_POINTER: Readonly<{ kind: "project" }> = Object.freeze({ kind: "project" });
 
 export interface EventStoreDeps {
   kv: Deno.Kv;
@@ -49,7 +49,11 @@ export interface EventStoreDeps {
   clock?: Clock;
   /** Shares commits between users; without it each batch commits alone. */
   committer?: GroupCommitter;
-  /** Enqueue a projector pointer in each commit (local KV only). */
+  /**
+   * KV queues exist: enqueue the projector's pointer with each commit (once per shared
+   * commit) — unless `onCommit` kicks a projector in this process, which makes the pointer
+   * pure cost (another process's projector finds the outbox with its cron sweep anyway).
+   */
   useQueue?: boolean;
   /** Called after each successful commit (the projector's in-process kick). */
   onCommit?: (userId: string, toSeq: number) => void;
@@ -185,6 +189,7 @@ export class EventStore {
     let bytesLeft = KV_LIMITS.bytes * 0.6;
     let keyBytesLeft = KV_LIMITS.keyBytes * 0.6;
     const batch: StoredEvent[] = [];
+    const sizes = new Map<unknown, number>();
     const recorded_at = isoAt((this.#deps.clock ?? systemClock).now());
     for (let i = start; i < events.length; i++) {
       const e = {
@@ -194,6 +199,7 @@ export class EventStore {
         recorded_at,
       } as StoredEvent;
       const size = valueSize(e);
+      sizes.set(e, size);
       if (size > KV_LIMITS.valueBytes - 1024) {
         throw new RangeError(`Event ${e.type} is ${size} bytes, over KV's value limit.`);
       }
@@ -233,10 +239,9 @@ export class EventStore {
       { type: "set", key: keys.outboxKey(userId, last), value: { seq: last } },
       { type: "sum", key: keys.statKey("appended"), value: new Deno.KvU64(BigInt(batch.length)) },
     );
-    const enqueues: ProjectMessage[] = this.#deps.useQueue
-      ? [{ kind: "project", userId, toSeq: last }]
-      : [];
+    const enqueues = this.#deps.useQueue && !this.#deps.onCommit ? [PROJECT_POINTER] : [];
     const checks = [{ key: keys.eventKey(userId, state.seq + 1), versionstamp: null }];
-    return { op: opOf(checks, mutations, enqueues), batch, next };
+    // Each event was sized above: the op's estimate does not serialise it again.
+    return { op: opOf(checks, mutations, enqueues, sizes), batch, next };
   }
 }

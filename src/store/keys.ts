@@ -121,6 +121,8 @@ export const usernameKey = (lowerName: string): Key => ["username", lowerName];
 export const sessionKey = (tokenHash: string): Key => ["session", tokenHash];
 export const appTokenKey = (userId: string, appId: string): Key => ["app", userId, appId];
 export const appTokenPrefix = (userId: string): Key => ["app", userId];
+/** Written by every commit that changes what a request JWT may do (src/auth/auth_cache.ts). */
+export const authEpochKey = (): Key => ["auth_epoch"];
 export const userTokenKey = (tokenHash: string): Key => ["utoken", tokenHash];
 /** A user's own list of user tokens, by id (value holds the hash and the prefix). */
 export const userTokenByUserKey = (userId: string, tokenId: string): Key => [

@@ -28,6 +28,19 @@ async function withGuard(
       });
       return new Response(body);
     }
+    if (new URL(req.url).pathname === "/two-writes") {
+      // The head and the body leave in separate writes, as many answers do.
+      const body = new ReadableStream({
+        async start(c) {
+          await new Promise((r) => setTimeout(r, 1));
+          c.enqueue(new TextEncoder().encode("part one;"));
+          await new Promise((r) => setTimeout(r, 1));
+          c.enqueue(new TextEncoder().encode("part two"));
+          c.close();
+        },
+      });
+      return new Response(body);
+    }
     return new Response(`hello ${peers.at(-1)}`);
   });
   const port = freePort();
@@ -128,4 +141,63 @@ Deno.test("one address cannot hold more connections than its cap", async () => {
       for (const c of held) c.close();
     },
   );
+});
+
+Deno.test("a connection that never sends a byte is closed at the header deadline", async () => {
+  await withGuard({}, async (port, guard) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    assert.ok(await closedWithin(conn, 1_000));
+    conn.close();
+    assert.equal(guard.stats.headerTimeouts, 1);
+  });
+});
+
+Deno.test("headers past the size cap get the connection closed without reaching the server", async () => {
+  await withGuard({ maxHeaderBytes: 1024, headerTimeoutMs: 5_000 }, async (port, guard) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(new TextEncoder().encode(`GET / HTTP/1.1\r\nX-Big: ${"a".repeat(2048)}`));
+    assert.ok(await closedWithin(conn, 1_000));
+    conn.close();
+    assert.equal(guard.stats.open, 0);
+  });
+});
+
+Deno.test("many requests on one kept-alive connection are all relayed, answers in order", async () => {
+  await withGuard({}, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const buf = new Uint8Array(4096);
+    for (let i = 0; i < 50; i++) {
+      await conn.write(new TextEncoder().encode(`GET /r${i} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      let text = "";
+      while (!/hello 127\.0\.0\.1$/.test(text)) {
+        const n = await conn.read(buf);
+        assert.notEqual(n, null, `answer ${i} arrived`);
+        text += new TextDecoder().decode(buf.subarray(0, n!));
+      }
+      assert.match(text, /^HTTP\/1\.1 200/);
+    }
+    conn.close();
+  });
+});
+
+Deno.test("answers written in several pieces are relayed without waiting for delayed ACKs", async () => {
+  await withGuard({}, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const buf = new Uint8Array(4096);
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) {
+      await conn.write(new TextEncoder().encode("GET /two-writes HTTP/1.1\r\nHost: x\r\n\r\n"));
+      let text = "";
+      while (!text.endsWith("0\r\n\r\n")) {
+        const n = await conn.read(buf);
+        assert.notEqual(n, null);
+        text += new TextDecoder().decode(buf.subarray(0, n!));
+      }
+    }
+    // With Nagle's algorithm on the relay, each answer's last piece waits for the client's
+    // delayed ACK (≈ 40 ms): twenty answers would take 800 ms or more.
+    const ms = performance.now() - started;
+    assert.ok(ms < 600, `20 answers took ${ms.toFixed(0)} ms`);
+    conn.close();
+  });
 });

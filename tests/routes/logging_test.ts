@@ -35,3 +35,14 @@ Deno.test("request logs are one JSON line each and never hold a user token, howe
   for (const line of lines) assert.ok(!line.includes(SECRET), line);
   await t.close();
 });
+
+Deno.test("a logger above info says so and the request log writes nothing at its level", async () => {
+  const lines: string[] = [];
+  const logger = createLogger("warn", (l) => lines.push(l));
+  assert.equal(logger.enabled?.("info"), false);
+  assert.equal(logger.enabled?.("warn"), true);
+  const t = await buildTestApp({ logger });
+  await (await t.app.request("http://localhost/health")).body?.cancel();
+  assert.deepEqual(lines, []);
+  await t.close();
+});

@@ -95,3 +95,67 @@ Deno.test("group commit shares one commit between users and still refuses a stal
   assert.deepEqual(await seqs(kv, "stale"), [1]);
   kv.close();
 });
+
+/** Appends for `users` users at once; returns the queue messages delivered and the commits. */
+async function wakeUps(options: { kick: boolean }, users = 30) {
+  const kv = await Deno.openKv(":memory:");
+  const messages: unknown[] = [];
+  const listening = kv.listenQueue((msg) => void messages.push(msg));
+  let kicks = 0;
+  const store = new EventStore({
+    kv,
+    committer: new GroupCommitter(kv),
+    useQueue: true,
+    onCommit: options.kick ? () => kicks++ : undefined,
+  });
+  await Promise.all(
+    Array.from(
+      { length: users },
+      (_, i) => store.append(`u${i}`, EMPTY_STATE, [playedEvent(1, i)]),
+    ),
+  );
+  const stamps = new Set<string>();
+  for (let i = 0; i < users; i++) {
+    stamps.add((await kv.get(keys.eventKey(`u${i}`, 1))).versionstamp!);
+  }
+  // Delivery is asynchronous: wait for what is due, then a little more for strays.
+  const until = Date.now() + 5_000;
+  while (!options.kick && messages.length < stamps.size && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  kv.close();
+  await listening;
+  return { messages, commits: stamps.size, kicks };
+}
+
+Deno.test("appends sharing a group commit wake the projector with one queue message, not one each", async () => {
+  const r = await wakeUps({ kick: false });
+  assert.ok(r.commits < 30, `30 appends took ${r.commits} commits`);
+  assert.equal(r.messages.length, r.commits);
+  assert.deepEqual(r.messages[0], { kind: "project" });
+});
+
+Deno.test("a store that kicks its projector in-process enqueues no queue message", async () => {
+  const r = await wakeUps({ kick: true });
+  assert.equal(r.messages.length, 0);
+  assert.equal(r.kicks, 30, "one in-process kick per append");
+});
+
+Deno.test("a shared commit adds every user's events to the appended counter exactly", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const committer = new GroupCommitter(kv);
+  const store = new EventStore({ kv, committer });
+  await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      store.append(
+        `u${i}`,
+        EMPTY_STATE,
+        Array.from({ length: 1 + (i % 3) }, (_, k) => playedEvent(k, i)),
+      )),
+  );
+  assert.ok(committer.stats.commits < 40, `40 appends took ${committer.stats.commits} commits`);
+  const appended = await kv.get<Deno.KvU64>(keys.statKey("appended"));
+  assert.equal(appended.value?.value, 79n); // 14 users × 1 + 13 × 2 + 13 × 3
+  kv.close();
+});
