@@ -15,6 +15,17 @@ export const SYNC_LIMITS = { subscriptions: 10_000, playStatuses: 50_000, playli
 const PLAYLIST_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
+ * Ids the server already holds — canonical and validated when they first came in — so a
+ * client's id equal to one of them is taken as it is, without decoding it again.
+ */
+export interface KnownIds {
+  readonly feeds: { has(id: string): boolean };
+  readonly items: { has(id: string): boolean };
+}
+
+const NONE: KnownIds = { feeds: new Set(), items: new Set() };
+
+/**
  * Timestamps later than `options.notAfter` (ms) are refused: a device whose clock runs far
  * ahead would otherwise win every later change.
  * @throws {ValidationError} 422 `validation_failed` with per-field details, or 400
@@ -22,8 +33,13 @@ const PLAYLIST_ID = /^[A-Za-z0-9_.-]{1,64}$/;
  */
 export function parseSyncBody(
   body: Record<string, unknown>,
-  options: { notAfter?: number } = {},
+  options: { notAfter?: number; known?: KnownIds } = {},
 ): SyncInput {
+  const known = options.known ?? NONE;
+  const feedOf = (v: unknown, path: string) =>
+    typeof v === "string" && known.feeds.has(v) ? v : feedAt(v, path).feed;
+  const itemOf = (v: unknown, path: string) =>
+    typeof v === "string" && known.items.has(v) ? v : itemAt(v, path).item;
   const f = new Fields();
   const subscriptions: SyncSubscription[] = f.objects(
     body,
@@ -32,7 +48,7 @@ export function parseSyncBody(
   )
     .map((o, i) => {
       const at = new Fields(`subscriptions[${i}].`, options);
-      const { feed } = feedAt(o.rss_source_feed, `subscriptions[${i}].rss_source_feed`);
+      const feed = feedOf(o.rss_source_feed, `subscriptions[${i}].rss_source_feed`);
       const rss_source_id = at.str(o, "rss_source_id", { optional: true, max: 256 });
       const subscribed_at = at.time(o, "subscribed_at");
       const unsubscribed_at = at.time(o, "unsubscribed_at", { optional: true });
@@ -42,8 +58,8 @@ export function parseSyncBody(
   const play_statuses: SyncPlayStatus[] = f.objects(body, "play_statuses", SYNC_LIMITS.playStatuses)
     .map((o, i) => {
       const at = new Fields(`play_statuses[${i}].`, options);
-      const { feed } = feedAt(o.rss_source_feed, `play_statuses[${i}].rss_source_feed`);
-      const { item } = itemAt(o.rss_source_item, `play_statuses[${i}].rss_source_item`);
+      const feed = feedOf(o.rss_source_feed, `play_statuses[${i}].rss_source_feed`);
+      const item = itemOf(o.rss_source_item, `play_statuses[${i}].rss_source_item`);
       const position = at.int(o, "position");
       const played = at.bool(o, "played", { optional: true });
       const duration = at.int(o, "duration", { optional: true });
@@ -65,8 +81,8 @@ export function parseSyncBody(
         (it, j) => {
           const p = `playlists[${i}].items[${j}]`;
           const fi = new Fields(`${p}.`, options);
-          const { feed } = feedAt(it.rss_source_feed, `${p}.rss_source_feed`);
-          const { item } = itemAt(it.rss_source_item, `${p}.rss_source_item`);
+          const feed = feedOf(it.rss_source_feed, `${p}.rss_source_feed`);
+          const item = itemOf(it.rss_source_item, `${p}.rss_source_item`);
           const added_at = fi.time(it, "added_at");
           const removed_at = fi.time(it, "removed_at", { optional: true });
           const position = fi.int(it, "position", { optional: true, max: 1_000_000 });
