@@ -232,3 +232,76 @@ export function decideSync(state: UserState, input: SyncInput, meta: CommandMeta
   input.playlists.forEach((p, i) => syncPlaylist(out, p, i));
   return out.events;
 }
+
+/**
+ * What a run of stored events changed, for a delta answer (SPEC §4.1, "delta sync"): the
+ * subscriptions, play statuses and playlists they touched. Events go in in seq order from
+ * the seq after a client's token; a gap (events deleted by the 45-day cleanup or by an
+ * erasure) or an `events_removed` makes the run unanswerable: the client needs the whole
+ * state again.
+ */
+export class ChangeCollector {
+  readonly feeds = new Set<string>();
+  readonly items = new Set<string>();
+  readonly playlists = new Set<string>();
+  #next: number;
+  #answerable = true;
+
+  /** `afterSeq`: the seq the client's token stands at. */
+  constructor(afterSeq: number) {
+    this.#next = afterSeq + 1;
+  }
+
+  /** False once the events cannot say everything that changed. */
+  get answerable(): boolean {
+    return this.#answerable;
+  }
+
+  /** The seq of the last event taken (the token's own when none was). */
+  get upTo(): number {
+    return this.#next - 1;
+  }
+
+  /** Takes the next event; false when the run is unanswerable (stop reading). */
+  add(e: StoredEvent): boolean {
+    if (!this.#answerable) return false;
+    if (e.seq !== this.#next || e.type === "events_removed") {
+      this.#answerable = false;
+      return false;
+    }
+    this.#next = e.seq + 1;
+    switch (e.type) {
+      case "subscribed":
+      case "unsubscribed":
+        this.feeds.add(e.feed!);
+        break;
+      case "played":
+      case "position_updated":
+        this.items.add(e.item!);
+        break;
+      case "episode_action": // "new" may reset the played flag
+        if (e.data.action === "new") this.items.add(e.item!);
+        break;
+      case "playlist_created":
+      case "playlist_updated":
+      case "playlist_deleted":
+      case "playlist_item_added":
+      case "playlist_item_removed":
+      case "playlist_reordered":
+        this.playlists.add(e.data.playlist_id);
+        break;
+      case "saved":
+      case "unsaved":
+      case "shared":
+      case "privacy_changed":
+      case "device_updated":
+      case "device_removed":
+        break; // not part of a sync answer
+      default: {
+        const never: never = e;
+        throw new Error(`unknown event ${(never as { type: string }).type}`);
+      }
+    }
+    return true;
+  }
+}
