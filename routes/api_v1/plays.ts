@@ -3,6 +3,8 @@ import { type Context, Hono } from "hono";
 import { feedAt, Fields, itemAt } from "../input.ts";
 import type { AppDeps } from "../../src/services.ts";
 import { describePlays, listPlays, listSaved } from "../../src/store/queries.ts";
+import { headPoint, playsSince } from "../../src/store/delta_queries.ts";
+import { readSyncToken, syncToken } from "../../src/store/sync_changes.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
@@ -15,7 +17,14 @@ export function playRoutes(deps: AppDeps): Hono<AppEnv> {
   const read = requireScope("user.plays.read");
   const write = requireScope("user.plays.write");
 
+  // `?since=<sync_token>`: the play statuses changed after that token (at most `limit`,
+  // filtered, newest `updated_at` first) with `sync_token`; `next_cursor`, when more
+  // changed, is a sync token to send as `cursor` (or as `since`). A token the server can no
+  // longer answer from gets the listing below with `full: true`. Without `since`, the first
+  // page (no `cursor`) also carries the `sync_token` the listing starts from.
   app.get("/play", read, async (c) => {
+    const userId = c.get("auth").userId;
+    const now = deps.clock.now();
     const feedParam = c.req.query("feed");
     const q = {
       played: boolQuery(c, "played"),
@@ -23,7 +32,15 @@ export function playRoutes(deps: AppDeps): Hono<AppEnv> {
       limit: intQuery(c, "limit", 50, 1, 500),
       cursor: c.req.query("cursor") || undefined,
     };
-    return c.json(await listPlays(deps.kv, c.get("auth").userId, q));
+    const sinceParam = c.req.query("since") || undefined;
+    if (sinceParam !== undefined) {
+      const since = await readSyncToken(userId, sinceParam, { now });
+      return c.json(await playsSince(deps, userId, since, { now, query: q }));
+    }
+    if (q.cursor !== undefined) return c.json(await listPlays(deps.kv, userId, q));
+    const head = await headPoint(deps, userId, now);
+    const page = await listPlays(deps.kv, userId, q);
+    return c.json({ ...page, sync_token: await syncToken(userId, head) });
   });
 
   app.post("/play", write, async (c) => {

@@ -10,6 +10,8 @@ import {
   subscriptionsOpml,
 } from "../../src/subscription_opml.ts";
 import { describeSubscriptions, isActiveView, listSubscriptions } from "../../src/store/queries.ts";
+import { headPoint, subscriptionsSince } from "../../src/store/delta_queries.ts";
+import { readSyncToken, syncToken } from "../../src/store/sync_changes.ts";
 import { requireScope } from "../auth_middleware.ts";
 import { readJsonObject } from "../body.ts";
 import type { AppEnv } from "../context.ts";
@@ -21,14 +23,30 @@ export function subscriptionRoutes(deps: AppDeps): Hono<AppEnv> {
   const read = requireScope("user.subscriptions.read");
   const write = requireScope("user.subscriptions.write");
 
+  // `?since=<sync_token>`: only the subscriptions changed after that token (unsubscribed
+  // ones included, `include` is ignored) and a new `sync_token`; a token the server can no
+  // longer answer from gets every subscription with `full: true`. Without `since` the answer
+  // also carries the `sync_token` of the list it gives.
   app.get("/subscriptions", read, async (c) => {
-    const includeAll = c.req.query("include") === "all";
-    const subscriptions = await listSubscriptions(deps.kv, c.get("auth").userId, { includeAll });
+    const userId = c.get("auth").userId;
+    const now = deps.clock.now();
+    const sinceParam = c.req.query("since") || undefined;
+    let answer;
+    if (sinceParam !== undefined) {
+      const since = await readSyncToken(userId, sinceParam, { now });
+      answer = await subscriptionsSince(deps, userId, since, now);
+    } else {
+      const head = await headPoint(deps, userId, now);
+      const includeAll = c.req.query("include") === "all";
+      const subscriptions = await listSubscriptions(deps.kv, userId, { includeAll });
+      answer = { subscriptions, sync_token: await syncToken(userId, head) };
+    }
     // Titles come from the metadata cache: fetch the missing ones in the background.
     deps.feeds.backfillMeta(
-      subscriptions.filter((s) => !s.feed_title && isActiveView(s)).map((s) => s.rss_source_feed),
+      answer.subscriptions.filter((s) => !s.feed_title && isActiveView(s))
+        .map((s) => s.rss_source_feed),
     );
-    return c.json({ subscriptions });
+    return c.json(answer);
   });
 
   app.post("/subscriptions", write, async (c) => {

@@ -3,7 +3,7 @@
  * commit). The stored records are the domain's; the `*Out` shapes are the API's (SPEC §4).
  */
 import { ValidationError } from "../domain/errors.ts";
-import { decodeFeedId, decodeItemId } from "../domain/ids.ts";
+import { knownFeed, knownItem } from "../domain/ids.ts";
 import type { PrivacyLevel, PrivacyScope } from "../domain/events.ts";
 import { effectivePrivacy } from "../domain/privacy.ts";
 import { base64url, feedHash, itemHash } from "./hash.ts";
@@ -100,7 +100,7 @@ export async function describeSubscriptions(
     const m = metas.get(s.feed);
     const out: SubscriptionOut = {
       rss_source_feed: s.feed,
-      feed_url: decodeFeedId(s.feed).feedUrl,
+      feed_url: knownFeed(s.feed).feedUrl,
       rss_source_id: s.rss_source_id ?? null,
       subscribed_at: s.subscribed_at,
       unsubscribed_at: s.unsubscribed_at ?? null,
@@ -144,27 +144,33 @@ export type PlayOut = PlayView & {
   item_title?: string;
 };
 
-/** Adds the decoded values and cached titles to play statuses, in the API's shape. */
+/**
+ * Adds the decoded values and cached titles to play statuses, in the API's shape. The ids
+ * are the server's own (validated when they came in): nothing is validated again.
+ */
 export async function describePlays(
   kv: Deno.Kv,
   records: readonly PlayRecord[],
 ): Promise<PlayOut[]> {
-  const plays = records.map(playView);
-  const metas = await feedMetas(kv, plays.map((p) => p.rss_source_feed));
-  return await Promise.all(plays.map(async (p) => {
-    const { guid, enclosureUrl } = decodeItemId(p.rss_source_item);
-    const m = metas.get(p.rss_source_feed);
-    const out: PlayOut = {
-      ...p,
-      feed_url: decodeFeedId(p.rss_source_feed).feedUrl,
+  const metas = await feedMetas(kv, records.map((p) => p.feed));
+  const out: PlayOut[] = [];
+  for (const p of records) {
+    const { guid, enclosureUrl } = knownItem(p.item);
+    const m = metas.get(p.feed);
+    const o: PlayOut = {
+      ...playView(p),
+      feed_url: knownFeed(p.feed).feedUrl,
       guid,
       enclosure_url: enclosureUrl,
     };
-    if (m?.title) out.feed_title = m.title;
-    const title = await episodeTitle(m, p.rss_source_item);
-    if (title) out.item_title = title;
-    return out;
-  }));
+    if (m?.title) o.feed_title = m.title;
+    if (m?.episodes) {
+      const title = await episodeTitle(m, p.item);
+      if (title) o.item_title = title;
+    }
+    out.push(o);
+  }
+  return out;
 }
 
 export interface PlayQuery {
@@ -240,12 +246,12 @@ export async function listSaved(kv: Deno.Kv, userId: string) {
   }
   out.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   return out.map((s) => {
-    const { guid, enclosureUrl } = decodeItemId(s.item);
+    const { guid, enclosureUrl } = knownItem(s.item);
     return {
       rss_source_feed: s.feed,
       rss_source_item: s.item,
       saved_at: s.at,
-      feed_url: decodeFeedId(s.feed).feedUrl,
+      feed_url: knownFeed(s.feed).feedUrl,
       guid,
       enclosure_url: enclosureUrl,
     };
@@ -314,7 +320,7 @@ export async function getPlaylist(
     ...playlistOut(pl.value),
     items: items.map((it) => ({
       ...playlistItemOut(it),
-      ...(it.feed ? { feed_url: decodeFeedId(it.feed).feedUrl } : {}),
+      ...(it.feed ? { feed_url: knownFeed(it.feed).feedUrl } : {}),
     })),
   };
 }

@@ -201,7 +201,14 @@ Deno.test("POST /sync answers with every subscription, play status and playlist 
       playlists: [{ id: "later", name: "Later", updated_at: T(2), items: [] }],
       unknown_field: { ignored: true },
     });
-    assert.deepEqual(Object.keys(r.data).sort(), ["play_statuses", "playlists", "subscriptions"]);
+    assert.deepEqual(Object.keys(r.data).sort(), [
+      "full",
+      "play_statuses",
+      "playlists",
+      "subscriptions",
+      "sync_token",
+    ]);
+    assert.equal(r.data.full, true);
     assert.deepEqual(subOf(r, feedId(2)), {
       rss_source_feed: feedId(2),
       feed_url: feedUrl(2),
@@ -232,7 +239,9 @@ Deno.test("POST /sync with a body that changes nothing appends no event", async 
     for (const body of [{}, { subscriptions: [], play_statuses: [], playlists: [] }]) {
       const r = await sync(api, body);
       assert.equal(r.events_appended, 0);
-      assert.deepEqual(r.data, { subscriptions: [], play_statuses: [], playlists: [] });
+      const { sync_token, ...state } = r.data;
+      assert.equal(typeof sync_token, "string");
+      assert.deepEqual(state, { subscriptions: [], play_statuses: [], playlists: [], full: true });
     }
     assert.equal((await api.t.deps.store.head(api.userId)).seq, 0);
   });
