@@ -7,7 +7,7 @@
 import type { StoredEvent, UserEvent } from "../domain/events.ts";
 import { EMPTY_STATE, evolveAll, StateBuilder, type UserState } from "../domain/state.ts";
 import { type Clock, isoAt, systemClock } from "../clock.ts";
-import { commitOne, type GroupCommitter, KV_LIMITS } from "./group_commit.ts";
+import { commitOne, type CommitOp, type GroupCommitter, KV_LIMITS } from "./group_commit.ts";
 import * as keys from "./keys.ts";
 import { readModelMutations } from "./read_models.ts";
 import { opOf, valueSize } from "./sizing.ts";
@@ -65,13 +65,29 @@ const PAGE = { batchSize: 100 };
 /** Room kept in each commit for the head, outbox marker, queue pointer and counters. */
 const RESERVED_MUTATIONS = 8;
 
+/** Read-model writes of the commonest events (a play: the play, its old and new time index, the
+ * action log; a subscription: it and its old and new time index). */
+const TOUCHES: Partial<Record<StoredEvent["type"], number>> = {
+  played: 4,
+  position_updated: 4,
+  subscribed: 3,
+  unsubscribed: 3,
+};
+
 /**
- * Upper bound of what one event adds to a commit: its own set plus the read-model writes
- * it can cause (a play: the play, its old and new time index; a reorder: every item).
+ * Estimate of what one event adds to a commit: its own set plus the read-model writes it can
+ * cause (a reorder: every item). The batch built from these estimates is measured before it
+ * is committed, and halved when it does not fit (see `EventStore.#buildBatch`).
  */
 function costOf(e: StoredEvent, size: number) {
-  const touched = e.type === "playlist_reordered" ? e.data.order.length + 1 : 5;
-  return { mutations: 1 + touched, bytes: size * 3 + touched * 400, keyBytes: (1 + touched) * 120 };
+  const touched = e.type === "playlist_reordered" ? e.data.order.length + 1 : TOUCHES[e.type] ?? 5;
+  return { mutations: 1 + touched, bytes: size * 3 + touched * 400, keyBytes: (1 + touched) * 80 };
+}
+
+/** Whether a built op fits one commit, with room for the group commit's rounding. */
+function fitsOneCommit(op: CommitOp): boolean {
+  return op.mutations.length + op.enqueues.length <= KV_LIMITS.mutations &&
+    op.bytes <= KV_LIMITS.bytes * 0.9 && op.keyBytes <= KV_LIMITS.keyBytes * 0.9;
 }
 
 /** Loads and appends user event streams. */
@@ -183,15 +199,35 @@ export class EventStore {
     this.#dueWritten.set(userId, dayOf(Date.parse(recordedAt)));
   }
 
-  /** Takes as many events from `start` as fit one commit and builds that commit. */
+  /**
+   * Takes as many events from `start` as fit one commit and builds that commit: as many as
+   * the estimates allow, then half as many while the built commit is over KV's limits.
+   */
   async #buildBatch(userId: string, state: UserState, events: readonly UserEvent[], start: number) {
+    const recorded_at = isoAt((this.#deps.clock ?? systemClock).now());
+    let max = events.length - start;
+    for (;;) {
+      const built = await this.#tryBatch(userId, state, events, start, max, recorded_at);
+      if (built.batch.length === 1 || fitsOneCommit(built.op)) return built;
+      max = Math.floor(built.batch.length / 2);
+    }
+  }
+
+  /** Builds the commit of at most `max` events from `start`, as many as the estimates allow. */
+  async #tryBatch(
+    userId: string,
+    state: UserState,
+    events: readonly UserEvent[],
+    start: number,
+    max: number,
+    recorded_at: string,
+  ) {
     let mutationsLeft = KV_LIMITS.mutations - RESERVED_MUTATIONS;
     let bytesLeft = KV_LIMITS.bytes * 0.6;
-    let keyBytesLeft = KV_LIMITS.keyBytes * 0.6;
+    let keyBytesLeft = KV_LIMITS.keyBytes * 0.7;
     const batch: StoredEvent[] = [];
     const sizes = new Map<unknown, number>();
-    const recorded_at = isoAt((this.#deps.clock ?? systemClock).now());
-    for (let i = start; i < events.length; i++) {
+    for (let i = start; i < events.length && batch.length < max; i++) {
       const e = {
         ...events[i],
         seq: state.seq + batch.length + 1,

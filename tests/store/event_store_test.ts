@@ -61,6 +61,23 @@ Deno.test("an append too big for one commit is split into whole commits and all 
   kv.close();
 });
 
+Deno.test("an append whose keys outgrow the estimate is cut smaller until each commit fits", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = new EventStore({ kv });
+  // Keys of ≈ 1,550 bytes: a few dozen events reach KV's 80 KiB of keys per commit long
+  // before the estimate (80 bytes a key) says so.
+  const user = "u".repeat(1_500);
+  const events = Array.from({ length: 120 }, (_, i) => playedEvent(i, i + 1));
+  const r = await store.append(user, EMPTY_STATE, events);
+  assert.equal(r.state.seq, 120);
+  assert.deepEqual(await seqs(kv, user), Array.from({ length: 120 }, (_, i) => i + 1));
+  const plays = await Array.fromAsync(kv.list({ prefix: keys.playPrefix(user) }));
+  assert.equal(plays.length, 120);
+  const markers = await Array.fromAsync(kv.list({ prefix: keys.outboxPrefix() }));
+  assert.ok(markers.length >= 8, `${markers.length} commits`);
+  kv.close();
+});
+
 Deno.test("a replaced play moves its time-index entry instead of leaving a stale one", async () => {
   const kv = await Deno.openKv(":memory:");
   const store = new EventStore({ kv });
