@@ -14,6 +14,7 @@ import type { Device, StoredEvent, UserEvent } from "../src/domain/events.ts";
 import { estimateStateBytes, evolveAll, type UserState } from "../src/domain/state.ts";
 import { ConcurrencyError, type EventStore } from "../src/store/event_store.ts";
 import type { CommandInput, DecisionResult } from "../src/user_commands.ts";
+import type { BulkGate } from "../src/bulk_gate.ts";
 import { Mailbox } from "./mailbox.ts";
 
 /** What a job decides: a domain command, or nothing (a read of the state in turn). */
@@ -24,6 +25,8 @@ export interface UserActorDeps {
   clock: Clock;
   /** A fresh unique id (event-id prefixes). */
   newId: () => string;
+  /** Told while a large command runs part by part (background work waits for it). */
+  bulk?: BulkGate;
 }
 
 export interface UserActorOptions {
@@ -131,6 +134,20 @@ export class UserActor {
    * or the check of a no-op), which is when other users' commands get their turn.
    */
   async #inParts(job: Job, parts: readonly Decision[]): Promise<void> {
+    const end = this.#deps.bulk?.begin();
+    let outcome: { ok: DecisionResult } | { error: unknown };
+    try {
+      outcome = await this.#partByPart(job, parts);
+    } finally {
+      end?.(); // before the answer: whoever awaits it finds the gate open
+    }
+    "ok" in outcome ? job.resolve(outcome.ok) : job.reject(outcome.error);
+  }
+
+  async #partByPart(
+    job: Job,
+    parts: readonly Decision[],
+  ): Promise<{ ok: DecisionResult } | { error: unknown }> {
     let before: UserState | undefined;
     let state: UserState | undefined;
     const events: StoredEvent[] = [];
@@ -142,12 +159,12 @@ export class UserActor {
         resolve: (ok) => settled = { ok },
         reject: (error) => settled = { error },
       }]);
-      if (!settled || "error" in settled) return job.reject(settled?.error);
+      if (!settled || "error" in settled) return { error: settled?.error };
       before ??= settled.ok.before;
       state = settled.ok.state;
       events.push(...settled.ok.events);
     }
-    job.resolve({ events, before: before!, state: state! });
+    return { ok: { events, before: before!, state: state! } };
   }
 
   /**

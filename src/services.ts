@@ -16,6 +16,7 @@ import { ProjectionRunner, type RunnerOptions } from "./projections/runner.ts";
 import { FeedService, type FeedServiceOptions } from "./rss/feed_service.ts";
 import { GatewayProcessor } from "./rss/gateway_processor.ts";
 import { EraseProcessor } from "./lifecycle/erase.ts";
+import { BulkGate } from "./bulk_gate.ts";
 import { BasicAuthenticator } from "./auth/basic.ts";
 import { EventStore } from "./store/event_store.ts";
 import { GroupCommitter } from "./store/group_commit.ts";
@@ -70,11 +71,18 @@ export const GLOBAL_PROJECTIONS: readonly GlobalProjection[] = [
   publicActivityProjection as GlobalProjection,
 ];
 
+/**
+ * Longest a projector pass waits for a large sync or import to finish (a stream of them
+ * never starves the projections).
+ */
+const BULK_WAIT_MS = 5_000;
+
 /** Builds the services over one KV handle. */
 export function createServices(base: BaseDeps): AppDeps {
   const { kv, config, clock, logger } = base;
   const committer = new GroupCommitter(kv, { maxChecksPerCommit: config.maxChecksPerCommit });
   const kick = { projector: undefined as ProjectionRunner | undefined };
+  const bulk = new BulkGate();
   const store = new EventStore({
     kv,
     clock,
@@ -83,12 +91,12 @@ export function createServices(base: BaseDeps): AppDeps {
     onCommit: base.autoProject === false ? undefined : () => kick.projector?.kick(),
   });
   const projector = kick.projector = new ProjectionRunner(
-    { kv, store, logger, config, clock },
+    { kv, store, logger, config, clock, whenForegroundIdle: () => bulk.whenIdle(BULK_WAIT_MS) },
     GLOBAL_PROJECTIONS,
     base.runnerOptions,
   );
   const ids = () => newId(clock);
-  const registry = new ActorRegistry({ store, clock, newId: ids }, {
+  const registry = new ActorRegistry({ store, clock, newId: ids, bulk }, {
     idleMs: config.actorIdleMs,
     maxResident: config.maxResidentActors,
     maxResidentBytes: config.maxActorMemoryBytes,

@@ -26,6 +26,11 @@ export interface RunnerDeps {
   readonly logger: Logger;
   readonly config: Config;
   readonly clock: Clock;
+  /**
+   * Resolves when a pass may start: while a listener's large sync or import runs, its
+   * answer goes first (see `BulkGate`). Absent: at once.
+   */
+  readonly whenForegroundIdle?: () => Promise<void>;
 }
 
 /** Options of {@linkcode ProjectionRunner}. */
@@ -179,6 +184,7 @@ export class ProjectionRunner extends Background {
   /** One pass over up to `usersPerPass` marked users. */
   async runPass(): Promise<PassResult> {
     const { kv } = this.#deps;
+    await this.#deps.whenForegroundIdle?.();
     const metas = await this.#readyMetas();
     const byUser = new Map<string, number[]>();
     for await (

@@ -65,6 +65,15 @@ const PAGE = { batchSize: 100 };
 /** Room kept in each commit for the head, outbox marker, queue pointer and counters. */
 const RESERVED_MUTATIONS = 8;
 
+/**
+ * Mutations of one commit of a long append while other listeners write: each of their
+ * writes waits behind at most one such commit (a few milliseconds of SQLite).
+ */
+const SHARED_COMMIT_MUTATIONS = 30;
+
+/** Appends of more events than this are long (see `SHARED_COMMIT_MUTATIONS`). */
+const LONG_APPEND_EVENTS = 100;
+
 /** Read-model writes of the commonest events (a play: the play, its old and new time index, the
  * action log; a subscription: it and its old and new time index). */
 const TOUCHES: Partial<Record<StoredEvent["type"], number>> = {
@@ -205,9 +214,14 @@ export class EventStore {
    */
   async #buildBatch(userId: string, state: UserState, events: readonly UserEvent[], start: number) {
     const recorded_at = isoAt((this.#deps.clock ?? systemClock).now());
+    // While other listeners write, a long append (a part of a large sync or import) goes in
+    // small commits between theirs; an ordinary one (an upload of 30 actions) stays whole.
+    const budget = events.length > LONG_APPEND_EVENTS && this.#deps.committer?.smallWritesWaiting()
+      ? SHARED_COMMIT_MUTATIONS
+      : KV_LIMITS.mutations - RESERVED_MUTATIONS;
     let max = events.length - start;
     for (;;) {
-      const built = await this.#tryBatch(userId, state, events, start, max, recorded_at);
+      const built = await this.#tryBatch(userId, state, events, start, max, recorded_at, budget);
       if (built.batch.length === 1 || fitsOneCommit(built.op)) return built;
       max = Math.floor(built.batch.length / 2);
     }
@@ -221,8 +235,9 @@ export class EventStore {
     start: number,
     max: number,
     recorded_at: string,
+    mutationBudget: number,
   ) {
-    let mutationsLeft = KV_LIMITS.mutations - RESERVED_MUTATIONS;
+    let mutationsLeft = mutationBudget;
     let bytesLeft = KV_LIMITS.bytes * 0.6;
     let keyBytesLeft = KV_LIMITS.keyBytes * 0.7;
     const batch: StoredEvent[] = [];

@@ -28,6 +28,9 @@ export interface CommitOp {
   readonly keyBytes: number;
 }
 
+/** An op with at most this many mutations is one small decision (a position, a save…). */
+const LIGHT_OP_MUTATIONS = 40;
+
 interface Pending {
   op: CommitOp;
   resolve: (ok: boolean) => void;
@@ -87,6 +90,8 @@ export class GroupCommitter {
   #maxInFlight: number;
   #queue: Pending[] = [];
   #inFlight = 0;
+  /** When a small decision was last submitted (ms, `performance.now()`). */
+  #lastLightAt = -Infinity;
   /** Atomic commits made and ops they carried (for metrics and the benchmark). */
   readonly stats = { commits: 0, ops: 0 };
 
@@ -99,8 +104,20 @@ export class GroupCommitter {
     this.#maxInFlight = options.maxInFlight ?? 1;
   }
 
+  /**
+   * Whether small decisions (other listeners' writes) came in during the last `withinMs`:
+   * a large append then commits in smaller pieces, so those writes never wait long behind
+   * one of its commits.
+   */
+  smallWritesWaiting(withinMs = 250): boolean {
+    return performance.now() - this.#lastLightAt <= withinMs;
+  }
+
   /** Commits `op` (possibly with others); resolves false when its own checks failed. */
   submit(op: CommitOp): Promise<boolean> {
+    if (op.mutations.length + op.enqueues.length <= LIGHT_OP_MUTATIONS) {
+      this.#lastLightAt = performance.now();
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ op, resolve, reject });
       if (this.#inFlight < this.#maxInFlight) this.#run();

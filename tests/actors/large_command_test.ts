@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { ActorRegistry } from "../../actors/registry.ts";
+import { BulkGate } from "../../src/bulk_gate.ts";
 import { commandParts } from "../../actors/user_actor.ts";
 import { RuleViolation } from "../../src/domain/errors.ts";
 import { encodeFeedId } from "../../src/domain/ids.ts";
@@ -143,6 +144,36 @@ Deno.test("an import of more feeds than one part subscribes to every one of them
     const r = await registry.execute("u1", { type: "SubscribeMany", data: { feeds } });
     assert.equal(r.events.length, feeds.length);
     assert.deepEqual([...r.state.subscriptions.keys()], feeds);
+  } finally {
+    await registry.drain();
+    kv.close();
+  }
+});
+
+Deno.test("background work is held while a large sync runs, and let through once it is done", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const bulk = new BulkGate();
+  const seen: number[] = [];
+  class WatchedStore extends EventStore {
+    override append(...args: Parameters<EventStore["append"]>) {
+      seen.push(bulk.active);
+      return super.append(...args);
+    }
+  }
+  const store = new WatchedStore({ kv, committer: new GroupCommitter(kv) });
+  const registry = new ActorRegistry({
+    store,
+    clock: new FakeClock(),
+    newId,
+    bulk,
+  }, { idleMs: 60_000, maxResident: 100, mailboxCapacity: 1000 });
+  try {
+    await registry.execute("u1", sync({ play_statuses: plays(3) }));
+    assert.deepEqual(seen, [0], "an ordinary sync does not hold anything");
+    seen.length = 0;
+    await registry.execute("u1", sync({ play_statuses: plays(2 * PART_ITEMS + 1, 10) }));
+    assert.deepEqual(seen, [1, 1, 1], "held through each of its parts");
+    assert.equal(bulk.active, 0);
   } finally {
     await registry.drain();
     kv.close();

@@ -78,6 +78,31 @@ Deno.test("an append whose keys outgrow the estimate is cut smaller until each c
   kv.close();
 });
 
+Deno.test("a long append commits in small pieces while other listeners write, whole when alone", async () => {
+  const markers = async (kv: Deno.Kv, user: string) =>
+    (await Array.fromAsync(kv.list({ prefix: keys.outboxPrefix() })))
+      .filter((m) => m.key[1] === user).length;
+  const events = Array.from({ length: 300 }, (_, i) => playedEvent(i, i + 1));
+
+  const alone = await Deno.openKv(":memory:");
+  const quiet = new EventStore({ kv: alone, committer: new GroupCommitter(alone) });
+  await quiet.append("big", EMPTY_STATE, events);
+  assert.ok(await markers(alone, "big") <= 3, "few large commits when nobody else writes");
+  alone.close();
+
+  const kv = await Deno.openKv(":memory:");
+  const store = new EventStore({ kv, committer: new GroupCommitter(kv) });
+  await store.append("small", EMPTY_STATE, [playedEvent(1, 5)]); // another listener writes
+  const r = await store.append("big", EMPTY_STATE, events);
+  assert.equal(r.state.seq, 300);
+  assert.ok(await markers(kv, "big") >= 30, "small commits between the other writes");
+  assert.equal((await store.load("big")).plays.size, 300);
+  // An ordinary append (an upload of 30 actions) stays one commit.
+  await store.append("small", await store.load("small"), events.slice(0, 30));
+  assert.equal(await markers(kv, "small"), 2);
+  kv.close();
+});
+
 Deno.test("a replaced play moves its time-index entry instead of leaving a stale one", async () => {
   const kv = await Deno.openKv(":memory:");
   const store = new EventStore({ kv });
