@@ -5,7 +5,7 @@
  */
 
 /** Stretch of work (ms) after which a loop gives the event loop a turn. */
-const SLICE_MS = 4;
+const SLICE_MS = 2;
 
 /**
  * Lets the event loop run what is ready (I/O, timers, other requests) before going on.
