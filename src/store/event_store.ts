@@ -157,7 +157,8 @@ export class EventStore {
 
   /**
    * Appends events after `state.seq`. Inputs larger than one commit are split into
-   * consecutive commits that each commit whole.
+   * consecutive commits that each commit whole; each commit is built while the one before
+   * it is written, and handed to KV only once that one landed.
    * @throws {ConcurrencyError} when another writer took the next seq first; its
    * `committed` state says how far this append got.
    */
@@ -167,23 +168,42 @@ export class EventStore {
     events: readonly UserEvent[],
   ): Promise<{ events: StoredEvent[]; state: UserState }> {
     const stored: StoredEvent[] = [];
-    let current = state;
-    let i = 0;
-    while (i < events.length) {
-      const { op, batch, next } = await this.#buildBatch(userId, current, events, i);
-      const ok = this.#deps.committer
-        ? await this.#deps.committer.submit(op)
-        : await commitOne(this.#deps.kv, op);
-      if (!ok) {
-        throw new ConcurrencyError(`Stream of ${userId} moved past seq ${current.seq}.`, current);
+    let committed = state;
+    let writing: { ok: Promise<boolean>; batch: StoredEvent[]; next: UserState } | undefined;
+    const landed = async () => {
+      if (!writing) return;
+      const { ok, batch, next } = writing;
+      writing = undefined;
+      if (!await ok) {
+        throw new ConcurrencyError(
+          `Stream of ${userId} moved past seq ${committed.seq}.`,
+          committed,
+        );
       }
       this.#rememberDue(userId, batch[0].recorded_at);
       stored.push(...batch);
-      current = next;
-      i += batch.length;
-      this.#deps.onCommit?.(userId, current.seq);
+      committed = next;
+      this.#deps.onCommit?.(userId, committed.seq);
+    };
+    let current = state;
+    let i = 0;
+    try {
+      while (i < events.length) {
+        const { op, batch, next } = await this.#buildBatch(userId, current, events, i);
+        await landed();
+        const ok = this.#deps.committer
+          ? this.#deps.committer.submit(op)
+          : commitOne(this.#deps.kv, op);
+        writing = { ok, batch, next };
+        current = next;
+        i += batch.length;
+      }
+      await landed();
+    } finally {
+      // A build that failed while a commit was in flight: let that commit finish first.
+      await writing?.ok.catch(() => {});
     }
-    return { events: stored, state: current };
+    return { events: stored, state: committed };
   }
 
   /**
