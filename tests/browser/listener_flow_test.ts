@@ -4,8 +4,8 @@
  * URL with the keyboard alone, play an episode, seek and pause, find the position on the
  * history, the dashboard and `GET /api/v1/play`, reload into the synced position, save the
  * episode, build a playlist, watch the podcast on /discover and /timeline and then make it
- * private, OPML out and back in, the JSON export, erase one episode's history, delete the
- * account. Every page visited gets `checkPage` (axe light and dark, 390 px, CSP) in its
+ * private (its own level set on its page, then changed on /privacy), OPML out and back in,
+ * the JSON export, erase one episode's history, delete the account. Every page visited gets `checkPage` (axe light and dark, 390 px, CSP) in its
  * fullest state: a list with rows, a preview or a confirmation open.
  */
 import assert from "node:assert/strict";
@@ -382,15 +382,26 @@ Deno.test("a listener's whole journey works in a real browser", async (t) => {
 
   await h.step(
     t,
-    "made private on its page, the podcast leaves /timeline and /discover",
+    "given its own level on its page and made private on /privacy, the podcast leaves /timeline and /discover",
     page,
     async () => {
       await page.goto(podcastPathOf(feed));
-      await page.getByLabel("Privacy of this podcast", { exact: true }).selectOption("private");
+      await page.getByLabel("Privacy of this podcast", { exact: true }).selectOption("anonymous");
       await page.getByRole("button", { name: "Save Privacy of this podcast" }).click();
       await page.waitForURL((u) => u.pathname.startsWith("/podcasts/"));
       assert.equal(
         await page.getByLabel("Privacy of this podcast", { exact: true }).inputValue(),
+        "anonymous",
+      );
+      await page.goto("/privacy");
+      const level = page.getByLabel(`Privacy of ${PODCAST_TITLE}`, { exact: true });
+      assert.equal(await level.inputValue(), "anonymous");
+      await checkPage(page); // The default, the podcast's own level.
+      await level.selectOption("private");
+      await page.getByRole("button", { name: `Save Privacy of ${PODCAST_TITLE}` }).click();
+      await page.waitForURL((u) => u.pathname === "/privacy");
+      assert.equal(
+        await page.getByLabel(`Privacy of ${PODCAST_TITLE}`, { exact: true }).inputValue(),
         "private",
       );
       await pollPage(
