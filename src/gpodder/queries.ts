@@ -6,9 +6,10 @@
  */
 import { decodeFeedId, decodeItemId } from "../domain/ids.ts";
 import { RETENTION_MS } from "../domain/history.ts";
-import type { ActionLogEntry } from "../store/activity_models.ts";
+import type { StoredEvent } from "../domain/events.ts";
+import { type ActionLogEntry, actionLogEntry, recordedMs } from "../store/activity_models.ts";
 import { episodeTitle, feedMetas } from "../store/feed_meta.ts";
-import { feedHash } from "../store/hash.ts";
+import { feedHash, itemHash } from "../store/hash.ts";
 import * as keys from "../store/keys.ts";
 import type { PlayRecord, SavedRecord, SubscriptionRecord } from "../store/read_models.ts";
 import { isActiveView } from "../store/queries.ts";
@@ -93,6 +94,13 @@ export function toGpAction(e: ActionLogEntry): GpAction {
   return out;
 }
 
+/** The events that are episode actions. */
+const ACTION_TYPES: ReadonlySet<StoredEvent["type"]> = new Set([
+  "played",
+  "position_updated",
+  "episode_action",
+]);
+
 /** What an actions download asks for. */
 export interface ActionQuery {
   /** Server time (ms); null: everything still known. */
@@ -106,24 +114,75 @@ export interface ActionQuery {
 }
 
 /**
- * The episode actions the server received at `sinceMs` or later (inclusive), in order.
- * Asked from the beginning (or from before what the log keeps, 45 days), the current play
- * status of every episode the log no longer covers is given as a play action too, so a new
- * device learns every position.
+ * The first seq of `userId`'s stream whose event the server recorded at `sinceMs` or later
+ * (head + 1 when none): a binary search over the stream, which is in the order the server
+ * recorded it (holes left by cleanup and erasure are stepped over).
+ */
+async function firstSeqFrom(kv: Deno.Kv, userId: string, sinceMs: number): Promise<number> {
+  const head = (await kv.get<{ seq: number }>(keys.headKey(userId))).value?.seq ?? 0;
+  let lo = 1, hi = head + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const [next] = await Array.fromAsync(
+      kv.list<StoredEvent>(keys.eventsAfter(userId, mid - 1), { limit: 1 }),
+    );
+    if (!next || next.value.seq >= hi) hi = mid;
+    else if (recordedMs(next.value) >= sinceMs) hi = mid;
+    else lo = next.value.seq + 1;
+  }
+  return lo;
+}
+
+/** Known lengths of these episodes, from their play statuses. */
+async function durations(
+  kv: Deno.Kv,
+  userId: string,
+  items: Iterable<string>,
+): Promise<Map<string, number>> {
+  const list = [...new Set(items)];
+  const out = new Map<string, number>();
+  for (let i = 0; i < list.length; i += 10) {
+    const slice = list.slice(i, i + 10);
+    const hashes = await Promise.all(slice.map((item) => itemHash(item)));
+    const got = await kv.getMany<PlayRecord[]>(hashes.map((h) => keys.playKey(userId, h)));
+    got.forEach((e, k) => {
+      if (e.value?.duration !== undefined) out.set(slice[k], e.value.duration);
+    });
+  }
+  return out;
+}
+
+/**
+ * The episode actions the server received at `sinceMs` or later (inclusive), in order:
+ * read from the user's event stream (plays, position updates, gpodder actions), each with
+ * the episode's known length. Asked from the beginning (or from before what the stream
+ * keeps, 45 days), the current play status of every episode the stream no longer covers is
+ * given as a play action too, so a new device learns every position.
  */
 export async function actionsSince(
   kv: Deno.Kv,
   userId: string,
   q: ActionQuery,
 ): Promise<GpAction[]> {
-  const prefix = keys.actionLogPrefix(userId);
-  const selector = q.sinceMs === null ? { prefix } : { prefix, start: [...prefix, q.sinceMs] };
+  const from = q.sinceMs === null ? 1 : await firstSeqFrom(kv, userId, q.sinceMs);
+  const found: StoredEvent[] = [];
+  const iter = kv.list<StoredEvent>(keys.eventsAfter(userId, from - 1), { batchSize: 500 });
+  for await (const { value: e } of iter) {
+    if (!ACTION_TYPES.has(e.type)) continue;
+    if (q.sinceMs !== null && recordedMs(e) < q.sinceMs) continue;
+    if (q.feed !== undefined && e.feed !== q.feed) continue;
+    if (q.device !== undefined && e.device?.id !== q.device) continue;
+    found.push(e);
+  }
+  const lengths = await durations(
+    kv,
+    userId,
+    found.filter((e) => e.type !== "episode_action").map((e) => e.item!),
+  );
   const entries: ActionLogEntry[] = [];
-  for await (const e of kv.list<ActionLogEntry>(selector, { batchSize: 1000 })) {
-    const a = e.value;
-    if (q.feed !== undefined && a.feed !== q.feed) continue;
-    if (q.device !== undefined && a.device !== q.device) continue;
-    entries.push(a);
+  for (const e of found) {
+    const entry = actionLogEntry(e, (item) => lengths.get(item));
+    if (entry) entries.push(entry);
   }
   const complete = q.sinceMs === null || q.sinceMs < q.now - RETENTION_MS;
   if (complete && q.device === undefined) {

@@ -103,7 +103,6 @@ export async function completeHistoryErasure(
     (e) => !isHistoryIn(e.value as StoredEvent, scope),
   );
   await dropReadModels(deps, userId, scope);
-  await dropActionLog(kv, userId, scope, marker.seq);
   await projector.forget(userId, { kind: "history", history: scope });
   await kv.delete(keys.eraseKey(userId, marker.seq));
   return deleted;
@@ -171,23 +170,6 @@ async function dropReadModels(
     if ((await commit(chunk)).ok) continue;
     for (const d of chunk) await commit([d]);
   }
-}
-
-/** Deletes the episode-action log entries of the erased events (those before `seq`). */
-async function dropActionLog(
-  kv: Deno.Kv,
-  userId: string,
-  scope: HistoryScope,
-  seq: number,
-): Promise<void> {
-  await deleteAll(
-    kv,
-    { prefix: keys.actionLogPrefix(userId) },
-    (e) => {
-      const v = e.value as { feed: string; item: string };
-      return (e.key[3] as number) >= seq || !episodeIn(scope, v.feed, v.item);
-    },
-  );
 }
 
 /**

@@ -155,15 +155,6 @@ export async function cleanupUser(
   );
   if (projected < head.value.seq) return { deleted, complete: false };
   await projector.forget(userId, { kind: "before", before: upTo });
-  // The episode-action log past retention goes too (gpodder clients asking from further
-  // back get the current play statuses instead).
-  const logPrefix = keys.actionLogPrefix(userId);
-  await deleteKeys(
-    kv,
-    (async function* () {
-      for await (const e of kv.list({ prefix: logPrefix, end: [...logPrefix, upTo] })) yield e.key;
-    })(),
-  );
   await pruneReadModels(deps, userId, upTo);
   return { deleted, complete: true };
 }

@@ -1,8 +1,9 @@
 /**
  * The read models that follow activity over server time, written in the append commit
- * beside the others: the episode-action log (`["gp_log", user, recordedMs, seq]`, what
- * gpodder's `since` reads), subscriptions by the time of their last change
- * (`["sub_by_time", …]`) and gpodder devices.
+ * beside the others: subscriptions by the time of their last change (`["sub_by_time", …]`)
+ * and gpodder devices. The episode-action log gpodder's `since` reads is not a copy: it is
+ * the event stream itself, read from the first event recorded at or after `since`
+ * (`src/gpodder/queries.ts`) — one KV write less for every play and position.
  */
 import type { EpisodeActionKind, StoredEvent } from "../domain/events.ts";
 import type { UserState } from "../domain/state.ts";
@@ -22,17 +23,24 @@ export interface ActionLogEntry {
   readonly total?: number;
 }
 
-function recordedMs(e: StoredEvent): number {
+/** The server's time of an event (ms): `recorded_at`, or `ts` for events stored before it. */
+export function recordedMs(e: StoredEvent): number {
   return Date.parse(e.recorded_at ?? e.ts);
 }
 
-/** The log entry an event makes, or null. */
-export function actionLogEntry(e: StoredEvent, after: UserState): ActionLogEntry | null {
+/**
+ * The episode action an event is, or null; `durationOf` gives an episode's known length
+ * (a position update carries none of its own).
+ */
+export function actionLogEntry(
+  e: StoredEvent,
+  durationOf: (item: string) => number | undefined,
+): ActionLogEntry | null {
   const device = e.device?.id;
   const base = { feed: e.feed!, item: e.item!, ts: e.ts, ...(device ? { device } : {}) };
   switch (e.type) {
     case "played": {
-      const total = e.data.duration ?? after.plays.get(e.item!)?.duration;
+      const total = e.data.duration ?? durationOf(e.item!);
       return {
         ...base,
         action: "play",
@@ -42,7 +50,7 @@ export function actionLogEntry(e: StoredEvent, after: UserState): ActionLogEntry
       };
     }
     case "position_updated": {
-      const total = after.plays.get(e.item!)?.duration;
+      const total = durationOf(e.item!);
       return { ...base, action: "play", position: e.data.position, ...(total ? { total } : {}) };
     }
     case "episode_action":
@@ -63,10 +71,6 @@ export async function activityMutations(
   const subs = new Set<string>();
   const devices = new Set<string>();
   for (const e of events) {
-    const entry = actionLogEntry(e, after);
-    if (entry) {
-      out.push({ type: "set", key: keys.actionLogKey(userId, recordedMs(e), e.seq), value: entry });
-    }
     if (e.type === "subscribed" || e.type === "unsubscribed") subs.add(e.feed!);
     if (e.type === "device_updated" || e.type === "device_removed") devices.add(e.data.device_id);
   }

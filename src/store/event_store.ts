@@ -74,11 +74,11 @@ const SHARED_COMMIT_MUTATIONS = 30;
 /** Appends of more events than this are long (see `SHARED_COMMIT_MUTATIONS`). */
 const LONG_APPEND_EVENTS = 100;
 
-/** Read-model writes of the commonest events (a play: the play, its old and new time index, the
- * action log; a subscription: it and its old and new time index). */
+/** Read-model writes of the commonest events (a play: the play, its old and new time index; a
+ * subscription: it and its old and new time index). */
 const TOUCHES: Partial<Record<StoredEvent["type"], number>> = {
-  played: 4,
-  position_updated: 4,
+  played: 3,
+  position_updated: 3,
   subscribed: 3,
   unsubscribed: 3,
 };

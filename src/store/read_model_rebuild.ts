@@ -5,14 +5,13 @@
  * server stopped): it deletes and rewrites in several commits.
  */
 import type { UserState } from "../domain/state.ts";
-import { actionLogEntry } from "./activity_models.ts";
 import type { EventStore, Head } from "./event_store.ts";
 import { feedHash, itemHash } from "./hash.ts";
 import * as keys from "./keys.ts";
 import { compact, playlistRecord, type PrivacyRecord } from "./read_models.ts";
 
 /** The shape of the stored read models (2: the domain's own records). */
-export const READ_MODEL_VERSION = 2;
+export const READ_MODEL_VERSION = 3;
 
 function readModelPrefixes(userId: string): Deno.KvKey[] {
   return [
@@ -24,6 +23,7 @@ function readModelPrefixes(userId: string): Deno.KvKey[] {
     keys.playlistPrefix(userId),
     ["pl_item", userId],
     keys.privacyPrefix(userId),
+    // Version 2's copy of the episode actions (now read from the event stream).
     keys.actionLogPrefix(userId),
     keys.devicePrefix(userId),
   ];
@@ -82,16 +82,7 @@ export async function rebuildUserReadModels(
   }
   await commitAll(kv, deletes);
   const state = await store.load(userId);
-  const writes = await stateRecords(userId, state);
-  // The action log comes from the events still stored (older ones are answered from state).
-  for (const e of await store.readEvents(userId, 0)) {
-    const entry = actionLogEntry(e, state);
-    if (entry) {
-      const at = Date.parse(e.recorded_at ?? e.ts);
-      writes.push({ type: "set", key: keys.actionLogKey(userId, at, e.seq), value: entry });
-    }
-  }
-  await commitAll(kv, writes);
+  await commitAll(kv, await stateRecords(userId, state));
 }
 
 /** Rebuilds every user's read models; returns how many users. */
