@@ -15,7 +15,8 @@ import { silentLogger } from "../src/logger.ts";
 import { type AppDeps, createServices } from "../src/services.ts";
 import { migrateReadModels } from "../src/store/read_model_rebuild.ts";
 import { authorizationJwt, generateAppKeys, requestJwt } from "../tests/_support/jwt.ts";
-import { freePort, waitForHealth } from "../tests/_support/process.ts";
+import { waitForHealth } from "../tests/_support/process.ts";
+import { spawnMain } from "./_main_process.ts";
 
 const FEEDS = 1_000;
 /** Feed `i` of the benchmark's 1,000. */
@@ -182,15 +183,6 @@ export async function appendPlays(
   }
 }
 
-/** Keeps the last bytes a child wrote (so a full pipe never stalls it). */
-async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
-  let text = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    text = (text + chunk).slice(-8_000);
-  }
-  return text;
-}
-
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
@@ -219,25 +211,11 @@ export async function startServer(
   kvPath: string,
   errors: string[],
 ): Promise<Server> {
-  const port = freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--allow-sys",
-      mainTs,
-    ],
+  const { child, base, logs } = spawnMain({
     cwd: kvPath.slice(0, kvPath.lastIndexOf("/")),
-    env: { PORT: String(port), KV_PATH: kvPath, LOG_LEVEL: "warn", BASE_URL: base },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const logs = Promise.all([tail(child.stdout), tail(child.stderr)]);
+    kvPath,
+    mainTs,
+  });
   let stopped = false;
   const stop = async () => {
     if (!stopped) {

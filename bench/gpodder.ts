@@ -14,7 +14,8 @@ import { createUser } from "../src/auth/users.ts";
 import { systemClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { silentLogger } from "../src/logger.ts";
-import { freePort, waitForHealth } from "../tests/_support/process.ts";
+import { waitForHealth } from "../tests/_support/process.ts";
+import { spawnMain } from "./_main_process.ts";
 
 /** What to run. */
 export interface GpodderBenchOptions {
@@ -168,15 +169,6 @@ async function seedUsers(path: string, users: number): Promise<string[]> {
   }
 }
 
-/** Keeps the last bytes a child wrote (so a full pipe never stalls it). */
-async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
-  let text = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    text = (text + chunk).slice(-8_000);
-  }
-  return text;
-}
-
 /** Runs the gpodder benchmark. */
 export async function benchGpodder(options: GpodderBenchOptions = {}): Promise<GpodderBenchResult> {
   const users = options.users ?? 200;
@@ -193,35 +185,15 @@ export async function benchGpodder(options: GpodderBenchOptions = {}): Promise<G
     await Deno.remove(dir, { recursive: true });
     throw err;
   }
-  const port = freePort();
-  const base = `http://127.0.0.1:${port}`;
   const flags = options.profileDir
     ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, "--cpu-prof-name=gpodder.cpuprofile"]
     : [];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--allow-sys",
-      ...flags,
-      new URL("../main.ts", import.meta.url).pathname,
-    ],
+  const { child, base, logs } = spawnMain({
     cwd: dir,
-    env: {
-      PORT: String(port),
-      KV_PATH: kvPath,
-      LOG_LEVEL: "warn",
-      BASE_URL: base,
-      TRUSTED_PROXIES: "127.0.0.1",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const logs = Promise.all([tail(child.stdout), tail(child.stderr)]);
+    kvPath,
+    env: { TRUSTED_PROXIES: "127.0.0.1" },
+    flags,
+  });
   let stopped = false;
   // SIGKILL, not SIGTERM: a graceful stop waits until the projector has drained its whole
   // backlog (minutes after this load), and every acknowledged write is committed already.

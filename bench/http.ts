@@ -24,6 +24,7 @@ import { silentLogger } from "../src/logger.ts";
 import { createServices } from "../src/services.ts";
 import { authorizationJwt, generateAppKeys, requestJwt } from "../tests/_support/jwt.ts";
 import { freePort, waitForHealth } from "../tests/_support/process.ts";
+import { spawnMain } from "./_main_process.ts";
 
 /** What to run. */
 export interface HttpBenchOptions {
@@ -85,15 +86,6 @@ const ITEM = encodeItemId("bench-ep", "https://bench.example.org/ep.mp3");
 const FEED = encodeFeedId("https://bench.example.org/feeds/0.xml");
 const PUT_PATH = `/api/v1/play/${ITEM}/position`;
 const SELF = new URL(import.meta.url).pathname;
-
-/** Keeps the last bytes a child wrote (so a full pipe never stalls it). */
-async function tail(stream: ReadableStream<Uint8Array>): Promise<string> {
-  let text = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    text = (text + chunk).slice(-8_000);
-  }
-  return text;
-}
 
 function hasWrk(): boolean {
   try {
@@ -352,34 +344,12 @@ async function startMain(
   env: Record<string, string>,
   flags: string[] = [],
 ): Promise<Server> {
-  const port = freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--allow-sys",
-      ...flags,
-      new URL("../main.ts", import.meta.url).pathname,
-    ],
+  const { child, base, logs } = spawnMain({
     cwd: dir,
-    env: {
-      PORT: String(port),
-      KV_PATH: kvPath,
-      LOG_LEVEL: "warn",
-      BASE_URL: base,
-      RATE_LIMIT_USER: "1000000",
-      RATE_LIMIT_ANON: "1000000",
-      ...env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const logs = Promise.all([tail(child.stdout), tail(child.stderr)]);
+    kvPath,
+    env: { RATE_LIMIT_USER: "1000000", RATE_LIMIT_ANON: "1000000", ...env },
+    flags,
+  });
   let stopped = false;
   const stop = async (signal: Deno.Signal = "SIGKILL") => {
     if (stopped) return;
