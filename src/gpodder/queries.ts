@@ -9,7 +9,8 @@ import { RETENTION_MS } from "../domain/history.ts";
 import type { StoredEvent } from "../domain/events.ts";
 import { type ActionLogEntry, actionLogEntry, recordedMs } from "../store/activity_models.ts";
 import { episodeTitle, feedMetas } from "../store/feed_meta.ts";
-import { feedHash, itemHash } from "../store/hash.ts";
+import { feedHash } from "../store/hash.ts";
+import { playsOf } from "../store/sync_changes.ts";
 import * as keys from "../store/keys.ts";
 import type { PlayRecord, SavedRecord, SubscriptionRecord } from "../store/read_models.ts";
 import { isActiveView } from "../store/queries.ts";
@@ -133,25 +134,6 @@ async function firstSeqFrom(kv: Deno.Kv, userId: string, sinceMs: number): Promi
   return lo;
 }
 
-/** Known lengths of these episodes, from their play statuses. */
-async function durations(
-  kv: Deno.Kv,
-  userId: string,
-  items: Iterable<string>,
-): Promise<Map<string, number>> {
-  const list = [...new Set(items)];
-  const out = new Map<string, number>();
-  for (let i = 0; i < list.length; i += 10) {
-    const slice = list.slice(i, i + 10);
-    const hashes = await Promise.all(slice.map((item) => itemHash(item)));
-    const got = await kv.getMany<PlayRecord[]>(hashes.map((h) => keys.playKey(userId, h)));
-    got.forEach((e, k) => {
-      if (e.value?.duration !== undefined) out.set(slice[k], e.value.duration);
-    });
-  }
-  return out;
-}
-
 /**
  * The episode actions the server received at `sinceMs` or later (inclusive), in order:
  * read from the user's event stream (plays, position updates, gpodder actions), each with
@@ -174,11 +156,11 @@ export async function actionsSince(
     if (q.device !== undefined && e.device?.id !== q.device) continue;
     found.push(e);
   }
-  const lengths = await durations(
-    kv,
-    userId,
-    found.filter((e) => e.type !== "episode_action").map((e) => e.item!),
-  );
+  const lengths = new Map<string, number>();
+  const played = new Set(found.filter((e) => e.type !== "episode_action").map((e) => e.item!));
+  for (const p of await playsOf(kv, userId, played)) {
+    if (p.duration !== undefined) lengths.set(p.item, p.duration);
+  }
   const entries: ActionLogEntry[] = [];
   for (const e of found) {
     const entry = actionLogEntry(e, (item) => lengths.get(item));
