@@ -7,7 +7,7 @@
 import type { StoredEvent, UserEvent } from "../domain/events.ts";
 import { EMPTY_STATE, evolveAll, StateBuilder, type UserState } from "../domain/state.ts";
 import { type Clock, isoAt, systemClock } from "../clock.ts";
-import { commitOne, type CommitOp, type GroupCommitter, KV_LIMITS } from "./group_commit.ts";
+import { commitOne, type GroupCommitter, KV_LIMITS, withinCommit } from "./group_commit.ts";
 import * as keys from "./keys.ts";
 import { readModelMutations } from "./read_models.ts";
 import { opOf, valueSize } from "./sizing.ts";
@@ -91,12 +91,6 @@ const TOUCHES: Partial<Record<StoredEvent["type"], number>> = {
 function costOf(e: StoredEvent, size: number) {
   const touched = e.type === "playlist_reordered" ? e.data.order.length + 1 : TOUCHES[e.type] ?? 5;
   return { mutations: 1 + touched, bytes: size * 3 + touched * 400, keyBytes: (1 + touched) * 80 };
-}
-
-/** Whether a built op fits one commit, with room for the group commit's rounding. */
-function fitsOneCommit(op: CommitOp): boolean {
-  return op.mutations.length + op.enqueues.length <= KV_LIMITS.mutations &&
-    op.bytes <= KV_LIMITS.bytes * 0.9 && op.keyBytes <= KV_LIMITS.keyBytes * 0.9;
 }
 
 /** Loads and appends user event streams. */
@@ -242,7 +236,9 @@ export class EventStore {
     let max = events.length - start;
     for (;;) {
       const built = await this.#tryBatch(userId, state, events, start, max, recorded_at, budget);
-      if (built.batch.length === 1 || fitsOneCommit(built.op)) return built;
+      const { op } = built;
+      const m = op.mutations.length + op.enqueues.length;
+      if (built.batch.length === 1 || withinCommit(m, op.bytes, op.keyBytes)) return built;
       max = Math.floor(built.batch.length / 2);
     }
   }

@@ -13,6 +13,15 @@ export const KV_LIMITS = {
   valueBytes: 64 * 1024,
 } as const;
 
+/**
+ * Whether writes of this size fit one atomic commit, estimates kept 10 % below KV's byte
+ * limits (the sizes are estimates).
+ */
+export function withinCommit(mutations: number, bytes: number, keyBytes: number): boolean {
+  return mutations <= KV_LIMITS.mutations && bytes <= KV_LIMITS.bytes * 0.9 &&
+    keyBytes <= KV_LIMITS.keyBytes * 0.9;
+}
+
 /** One decision's writes; it commits whole or not at all. */
 export interface CommitOp {
   readonly checks: readonly Deno.AtomicCheck[];
@@ -146,8 +155,7 @@ export class GroupCommitter {
       // Counting every enqueue keeps the bound safe even though shared ones go once.
       const m = op.mutations.length + op.enqueues.length;
       const fits = checks + op.checks.length <= this.#maxChecks &&
-        mutations + m <= KV_LIMITS.mutations && bytes + op.bytes <= KV_LIMITS.bytes * 0.9 &&
-        keyBytes + op.keyBytes <= KV_LIMITS.keyBytes * 0.9;
+        withinCommit(mutations + m, bytes + op.bytes, keyBytes + op.keyBytes);
       if (!fits && batch.length > 0) break;
       batch.push(this.#queue.shift()!);
       checks += op.checks.length;
