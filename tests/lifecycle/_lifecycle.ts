@@ -3,6 +3,8 @@
  * read models and REST answers as plain JSON, the public answers, a whole-KV scan, and the
  * SPEC §7.1 normalisation (what a checkpoint is allowed to leave out).
  */
+import v8 from "node:v8";
+import vm from "node:vm";
 import { buildTestApp } from "../_support/app.ts";
 import { type AuthTestApp, userWithApp } from "../_support/auth_app.ts";
 import { type AppKeys, generateAppKeys } from "../_support/jwt.ts";
@@ -365,4 +367,37 @@ export function crashingKv(kv: Deno.Kv, writes: number): Deno.Kv {
       return value.bind(target);
     },
   });
+}
+
+/**
+ * Writes a response body to `file` chunk by chunk (not into the heap), noting how far the
+ * heap grew: after a full collection every `gcEvery` chunks and at the end (what is retained
+ * is what matters; garbage goes at the collector's pace).
+ */
+export async function saveMeasuringHeap(
+  body: ReadableStream<Uint8Array>,
+  file: string,
+  gcEvery: number,
+): Promise<{ peak: number; bytes: number; chunks: number }> {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc") as () => void;
+  gc();
+  const base = Deno.memoryUsage().heapUsed;
+  let peak = 0, bytes = 0, chunks = 0;
+  const out = await Deno.open(file, { write: true });
+  try {
+    for await (const chunk of body) {
+      bytes += chunk.byteLength;
+      await out.write(chunk);
+      if (++chunks % gcEvery === 0) {
+        gc();
+        peak = Math.max(peak, Deno.memoryUsage().heapUsed - base);
+      }
+    }
+  } finally {
+    out.close();
+  }
+  gc();
+  peak = Math.max(peak, Deno.memoryUsage().heapUsed - base);
+  return { peak, bytes, chunks };
 }

@@ -4,20 +4,13 @@
  * the document, and every play status is there, in both.
  */
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { runCheckpoints } from "../../src/lifecycle/retention.ts";
 import type { UserEvent } from "../../src/domain/events.ts";
 import type { UserState } from "../../src/domain/state.ts";
 import { feedId, itemId } from "../api/_api.ts";
-import { buildSite, DAY } from "./_lifecycle.ts";
+import { buildSite, DAY, saveMeasuringHeap } from "./_lifecycle.ts";
 
 const PLAYS = 20_000;
-
-function collector(): () => void {
-  v8.setFlagsFromString("--expose-gc");
-  return vm.runInNewContext("gc") as () => void;
-}
 
 function plays(from: number, n: number, ts: string): UserEvent[] {
   return Array.from({ length: n }, (_, k) => ({
@@ -49,25 +42,7 @@ Deno.test("GET /export of a listener with 20,000 play statuses streams them in f
       headers: { Authorization: `Bearer ${await alice.jwt()}` },
     });
     assert.equal(res.status, 200);
-    const gc = collector();
-    gc();
-    const base = Deno.memoryUsage().heapUsed;
-    let peak = 0, bytes = 0, chunks = 0;
-    const out = await Deno.open(file, { write: true });
-    try {
-      for await (const chunk of res.body!) {
-        bytes += chunk.byteLength;
-        await out.write(chunk);
-        if (++chunks % 20 === 0) {
-          gc();
-          peak = Math.max(peak, Deno.memoryUsage().heapUsed - base);
-        }
-      }
-    } finally {
-      out.close();
-    }
-    gc();
-    peak = Math.max(peak, Deno.memoryUsage().heapUsed - base);
+    const { peak, bytes } = await saveMeasuringHeap(res.body!, file, 20);
     assert.ok(
       peak < bytes * 0.1,
       `heap grew ${(peak / 2 ** 20).toFixed(1)} MiB for a ${

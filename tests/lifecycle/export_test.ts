@@ -4,25 +4,14 @@
  * checkpoint first, then every stored event, then the devices.
  */
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { runCheckpoints } from "../../src/lifecycle/retention.ts";
 import type { UserEvent } from "../../src/domain/events.ts";
 import type { UserState } from "../../src/domain/state.ts";
 import { feedId, itemId } from "../api/_api.ts";
-import { buildSite, DAY } from "./_lifecycle.ts";
+import { buildSite, DAY, saveMeasuringHeap } from "./_lifecycle.ts";
 
 const EVENTS = 100_000;
 const BATCH = 10_000;
-
-/**
- * V8's collector, so that the heap is measured without the garbage the stream leaves
- * behind (what is retained is what matters; garbage goes at the collector's pace).
- */
-function collector(): () => void {
-  v8.setFlagsFromString("--expose-gc");
-  return vm.runInNewContext("gc") as () => void;
-}
 
 /** Saves and unsaves of ten episodes, from two devices (a small state, a long stream). */
 function bulk(from: number, n: number, ts: string): UserEvent[] {
@@ -65,27 +54,8 @@ Deno.test("GET /export of a 100,000-event user streams in flat memory and holds 
       res.headers.get("Content-Disposition") ?? "",
       /^attachment; filename="balados-export-alice-\d{4}-\d{2}-\d{2}\.json"$/,
     );
-    // Read chunk by chunk into a file (not the heap), noting the heap's peak after a
-    // collection every 40 chunks (~6 MiB) and at the end.
-    const gc = collector();
-    gc();
-    const base = Deno.memoryUsage().heapUsed;
-    let peak = 0, bytes = 0, chunks = 0;
-    const out = await Deno.open(file, { write: true });
-    try {
-      for await (const chunk of res.body!) {
-        bytes += chunk.byteLength;
-        await out.write(chunk);
-        if (++chunks % 40 === 0) {
-          gc();
-          peak = Math.max(peak, Deno.memoryUsage().heapUsed - base);
-        }
-      }
-    } finally {
-      out.close();
-    }
-    gc();
-    peak = Math.max(peak, Deno.memoryUsage().heapUsed - base);
+    // A collection every 40 chunks (~6 MiB) and at the end.
+    const { peak, bytes, chunks } = await saveMeasuringHeap(res.body!, file, 40);
     assert.ok(chunks > 50, `${chunks} chunks: the body came in pieces`);
     assert.ok(
       peak < bytes * 0.1,
