@@ -14,6 +14,8 @@
  * leave many dead rows are compacted into a fresh lineage when they are frozen.
  */
 
+import { KeyIndex } from "./key_index.ts";
+
 /** How a map keeps its values in chunks of rows (e.g. as columns of numbers). */
 export interface RowStore<K, V, C> {
   /** A chunk of `capacity` rows, all dead, or a copy of `from`'s rows that fit. */
@@ -33,7 +35,7 @@ const MASK = CHUNK - 1;
 
 interface Lineage<K, V, C> {
   readonly keys: K[];
-  readonly index: Map<K, number>;
+  readonly index: KeyIndex<K>;
   readonly store: RowStore<K, V, C>;
 }
 
@@ -295,7 +297,7 @@ export class PersistentMap<K, V, C = unknown> implements ReadonlyMap<K, V> {
 
 function freshParts<K, V, C>(newStore: () => RowStore<K, V, C>): Parts<K, V, C> {
   return {
-    lineage: { keys: [], index: new Map(), store: newStore() },
+    lineage: { keys: [], index: new KeyIndex<K>(), store: newStore() },
     chunks: [],
     rows: 0,
     size: 0,
