@@ -57,7 +57,11 @@ export interface EventStoreDeps {
   useQueue?: boolean;
   /** Called after each successful commit (the projector's in-process kick). */
   onCommit?: (userId: string, toSeq: number) => void;
+  /** How a long append rests between its commits (default: a timer; tests record it). */
+  rest?: (ms: number) => Promise<void>;
 }
+
+const restFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Events read per KV round trip when a stream is loaded. */
 const PAGE = { batchSize: 100 };
@@ -204,7 +208,7 @@ export class EventStore {
           lastCommitMs > 0 && events.length > LONG_APPEND_EVENTS &&
           this.#deps.committer?.smallWritesWaiting()
         ) {
-          await new Promise((r) => setTimeout(r, lastCommitMs * LONG_APPEND_REST));
+          await (this.#deps.rest ?? restFor)(lastCommitMs * LONG_APPEND_REST);
         }
         const submitted = performance.now();
         const ok = this.#deps.committer
@@ -332,6 +336,7 @@ export class EventStore {
     const enqueues = this.#deps.useQueue && !this.#deps.onCommit ? [PROJECT_POINTER] : [];
     const checks = [{ key: keys.eventKey(userId, state.seq + 1), versionstamp: null }];
     // Each event was sized above: the op's estimate does not serialise it again.
-    return { op: opOf(checks, mutations, enqueues, sizes), batch, next };
+    const op = opOf(checks, mutations, enqueues, sizes);
+    return { op: events.length > LONG_APPEND_EVENTS ? { ...op, bulk: true } : op, batch, next };
   }
 }

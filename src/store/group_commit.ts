@@ -35,6 +35,11 @@ export interface CommitOp {
   readonly bytes: number;
   /** Estimated bytes of keys alone. */
   readonly keyBytes: number;
+  /**
+   * A piece of a long append (a large sync or import): however small, not one of the other
+   * listeners' writes it makes room for (see `smallWritesWaiting`).
+   */
+  readonly bulk?: boolean;
 }
 
 /** An op with at most this many mutations is one small decision (a position, a save…). */
@@ -126,7 +131,7 @@ export class GroupCommitter {
 
   /** Commits `op` (possibly with others); resolves false when its own checks failed. */
   submit(op: CommitOp): Promise<boolean> {
-    if (op.mutations.length + op.enqueues.length <= LIGHT_OP_MUTATIONS) {
+    if (!op.bulk && op.mutations.length + op.enqueues.length <= LIGHT_OP_MUTATIONS) {
       this.#lastLightAt = performance.now();
     }
     return new Promise((resolve, reject) => {

@@ -78,28 +78,58 @@ Deno.test("an append whose keys outgrow the estimate is cut smaller until each c
   kv.close();
 });
 
-Deno.test("a long append commits in small pieces while other listeners write, whole when alone", async () => {
+Deno.test("a long append commits in small pieces and rests between them while other listeners write, whole when alone", async () => {
   const markers = async (kv: Deno.Kv, user: string) =>
     (await Array.fromAsync(kv.list({ prefix: keys.outboxPrefix() })))
       .filter((m) => m.key[1] === user).length;
   const events = Array.from({ length: 300 }, (_, i) => playedEvent(i, i + 1));
 
+  const rests: number[] = [];
+  const rest = (ms: number) => {
+    rests.push(ms);
+    return Promise.resolve();
+  };
+
   const alone = await Deno.openKv(":memory:");
-  const quiet = new EventStore({ kv: alone, committer: new GroupCommitter(alone) });
+  const quiet = new EventStore({ kv: alone, committer: new GroupCommitter(alone), rest });
   await quiet.append("big", EMPTY_STATE, events);
   assert.ok(await markers(alone, "big") <= 3, "few large commits when nobody else writes");
+  assert.deepEqual(rests, [], "no rest when nobody else writes");
   alone.close();
 
   const kv = await Deno.openKv(":memory:");
-  const store = new EventStore({ kv, committer: new GroupCommitter(kv) });
+  const store = new EventStore({ kv, committer: new GroupCommitter(kv), rest });
   await store.append("small", EMPTY_STATE, [playedEvent(1, 5)]); // another listener writes
   const r = await store.append("big", EMPTY_STATE, events);
   assert.equal(r.state.seq, 300);
-  assert.ok(await markers(kv, "big") >= 30, "small commits between the other writes");
+  const commits = await markers(kv, "big");
+  assert.ok(commits >= 30, "small commits between the other writes");
+  // It rests before every commit but the first, twice as long as the one before took.
+  assert.equal(rests.length, commits - 1);
+  assert.ok(rests.every((ms) => ms > 0));
   assert.equal((await store.load("big")).plays.size, 300);
   // An ordinary append (an upload of 30 actions) stays one commit.
   await store.append("small", await store.load("small"), events.slice(0, 30));
   assert.equal(await markers(kv, "small"), 2);
+  kv.close();
+});
+
+Deno.test("a long append goes back to whole commits once the other listeners stop writing", async () => {
+  const kv = await Deno.openKv(":memory:");
+  let rests = 0;
+  // The first rest outlasts the window in which others' writes count (250 ms): nobody wrote
+  // since, and the append's own small pieces are not others' writes.
+  const rest = (ms: number) =>
+    rests++ === 0 ? new Promise<void>((r) => setTimeout(r, 300 + ms)) : Promise.resolve();
+  const store = new EventStore({ kv, committer: new GroupCommitter(kv), rest });
+  await store.append("small", EMPTY_STATE, [playedEvent(1, 5)]);
+  const events = Array.from({ length: 600 }, (_, i) => playedEvent(i, i + 1));
+  assert.equal((await store.append("big", EMPTY_STATE, events)).state.seq, 600);
+  const commits = (await Array.fromAsync(kv.list({ prefix: keys.outboxPrefix() })))
+    .filter((m) => m.key[1] === "big").length;
+  assert.equal(rests, 1);
+  // Small pieces would take ≈ 85 commits; whole ones take 3 after the two small ones.
+  assert.ok(commits <= 6, `${commits} commits`);
   kv.close();
 });
 
