@@ -158,25 +158,30 @@ export class PersistentMap<K, V, C = unknown> implements ReadonlyMap<K, V> {
   set(key: K, value: V): this {
     this.#mutable();
     const p = this.#p;
-    const at = this.#rowOf(key);
+    const { keys, index } = p.lineage;
+    // One lookup in the lineage's index serves both questions below (a big listener's load
+    // sets 200,000 keys: the index is most of its cost).
+    const first = index.get(key);
+    const at = this.#liveRow(p.remap?.get(key) ?? first);
     if (at >= 0) {
       this.#write(at, key, value);
       return this;
     }
-    const { keys, index } = p.lineage;
-    let row = index.get(key);
-    if (row === undefined) {
+    let row: number;
+    if (first === undefined) {
       row = keys.length;
       keys.push(key);
       index.set(key, row);
-    } else if (row < p.rows) {
+    } else if (first < p.rows) {
       // The key's first row lies among this version's rows (deleted here): re-added, it
       // goes last, on a fresh row of its own.
       row = keys.length;
       keys.push(key);
       this.#remap().set(key, row);
+    } else {
+      // Another version gave it a row past this version's end: last here too.
+      row = first;
     }
-    // Else another version gave it a row past this version's end: last here too.
     p.rows = row + 1;
     p.size++;
     this.#write(row, key, value);
@@ -235,7 +240,12 @@ export class PersistentMap<K, V, C = unknown> implements ReadonlyMap<K, V> {
   /** The live row of `key` in this version, or -1. */
   #rowOf(key: K): number {
     const p = this.#p;
-    const row = p.remap?.get(key) ?? p.lineage.index.get(key);
+    return this.#liveRow(p.remap?.get(key) ?? p.lineage.index.get(key));
+  }
+
+  /** `row` when it is live in this version, else -1. */
+  #liveRow(row: number | undefined): number {
+    const p = this.#p;
     if (row === undefined || row >= p.rows) return -1;
     const c = p.chunks[row >>> SHIFT];
     const store = p.lineage.store;
