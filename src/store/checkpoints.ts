@@ -28,7 +28,13 @@ const PART_BYTES = 60 * 1024;
 /** Parts per commit: within KV's 800 KiB per commit. */
 const PARTS_PER_COMMIT = Math.floor((KV_LIMITS.bytes * 0.8) / PART_BYTES);
 /** Characters of checkpoint text parsed between two chances for other work to run. */
-const PARSE_CHARS = 8 * 1024;
+const PARSE_CHARS = 4 * 1024;
+/**
+ * Stretch of a checkpoint's parsing (ms) between two turns of the event loop: shorter than
+ * elsewhere (`SLICE_MS`), as a big listener's wake-up is ≈ 1 s of such stretches and every
+ * other request passing through the event loop meanwhile waits behind one at each turn.
+ */
+const LOAD_SLICE_MS = 1;
 /** Parts read per KV round trip (each is parsed as it comes, in short stretches). */
 const PARTS_PER_READ = 4;
 
@@ -52,12 +58,12 @@ export async function readCheckpoint(
   const prefix = keys.checkpointPrefix(userId, head.seq);
   const text = new TextDecoder();
   const decoder = new CheckpointDecoder();
-  const slices = new Slices();
+  const slices = new Slices(LOAD_SLICE_MS);
   let parts = 0;
   try {
     for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
       if (++parts > head.parts) return null;
-      // A part is ≈ 400 rows (4 lines): parsed a line or so at a time, other requests between.
+      // A part is ≈ 400 rows (8 lines): parsed a line or so at a time, other requests between.
       const chunk = text.decode(e.value, { stream: true });
       for (let i = 0; i < chunk.length; i += PARSE_CHARS) {
         decoder.push(chunk.slice(i, i + PARSE_CHARS));
