@@ -1,6 +1,7 @@
 /**
  * Checkpoints (SPEC §7.1): a user's whole state at a seq, stored as the bytes of its text
- * (`checkpoint_codec.ts`) in parts within KV's value limit (`["ckpt", user, seq, part]`), switched on by its own head
+ * (`checkpoint_codec.ts`) in parts within KV's value limit (`["ckpt", user, seq, write,
+ * part]`: each write named, so two writes at one seq never mix), switched on by its own head
  * (`["ckpt_head", user]`). Only this module writes checkpoint heads (the checkpoint job and
  * erasures call it); the stream head belongs to `append` alone, so the two never overwrite
  * each other. A user's state = the latest checkpoint + the events after it.
@@ -21,6 +22,34 @@ export interface CheckpointHead {
   readonly created_at: string;
   /** Why: the 45-day job, or an erasure. */
   readonly reason: "age" | "erasure";
+  /**
+   * The write whose parts these are (`["ckpt", user, seq, write, part]`); absent for
+   * checkpoints written before, whose parts are `["ckpt", user, seq, part]`.
+   */
+  readonly write?: string;
+}
+
+/**
+ * The head's parts, in order: those of its write, or (a checkpoint from before writes were
+ * named) the parts keyed by seq alone — a named write at the same seq lists beside them
+ * (its part keys hold a string where theirs hold a number) and is stepped over.
+ */
+async function* partsOf(
+  kv: Deno.Kv,
+  userId: string,
+  head: CheckpointHead,
+): AsyncGenerator<Uint8Array> {
+  const prefix = keys.checkpointPrefix(userId, head.seq, head.write);
+  for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
+    if (head.write === undefined && typeof e.key[3] !== "number") continue;
+    yield e.value;
+  }
+}
+
+/** Whether a part's key belongs to the checkpoint `head` describes. */
+function isPartOf(key: Deno.KvKey, head: { seq: number; write?: string }): boolean {
+  return key[2] === head.seq &&
+    (head.write === undefined ? typeof key[3] === "number" : key[3] === head.write);
 }
 
 /** Bytes per part: under KV's 64 KiB value limit with room for the encoding. */
@@ -55,16 +84,15 @@ export async function readCheckpoint(
   userId: string,
   head: CheckpointHead,
 ): Promise<UserState | null> {
-  const prefix = keys.checkpointPrefix(userId, head.seq);
   const text = new TextDecoder();
   const decoder = new CheckpointDecoder();
   const slices = new Slices(LOAD_SLICE_MS);
   let parts = 0;
   try {
-    for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
+    for await (const part of partsOf(kv, userId, head)) {
       if (++parts > head.parts) return null;
       // A part is ≈ 400 rows (8 lines): parsed a line or so at a time, other requests between.
-      const chunk = text.decode(e.value, { stream: true });
+      const chunk = text.decode(part, { stream: true });
       for (let i = 0; i < chunk.length; i += PARSE_CHARS) {
         decoder.push(chunk.slice(i, i + PARSE_CHARS));
         await slices.pause();
@@ -90,13 +118,12 @@ export async function* checkpointJson(
   userId: string,
   head: CheckpointHead,
 ): AsyncGenerator<string> {
-  const prefix = keys.checkpointPrefix(userId, head.seq);
   const text = new TextDecoder();
   const json = new CheckpointJson();
   let parts = 0;
-  for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
+  for await (const part of partsOf(kv, userId, head)) {
     parts++;
-    yield json.push(text.decode(e.value, { stream: true }));
+    yield json.push(text.decode(part, { stream: true }));
   }
   if (parts !== head.parts) throw new Error(`The checkpoint of ${userId} was replaced.`);
   yield json.push(text.decode()) + json.end();
@@ -105,7 +132,9 @@ export async function* checkpointJson(
 /**
  * Writes a checkpoint of `state` (at `state.seq`) and makes it the latest, unless the head
  * moved since `expected` was read (another writer): then returns false and the parts it
- * wrote are removed. Parts of older checkpoints are deleted once the new head is on. The
+ * wrote are removed. Its parts are keyed by a name of this write, so two writes at the same
+ * seq (two processes' jobs, two versions of the text) never mix or leave each other's
+ * parts behind. Parts of every other checkpoint are deleted once the new head is on. The
  * text is encoded as it is committed, a few parts per commit.
  */
 export async function writeCheckpoint(
@@ -118,12 +147,13 @@ export async function writeCheckpoint(
     reason: CheckpointHead["reason"];
   },
 ): Promise<boolean> {
+  const write = crypto.randomUUID().slice(0, 8);
   const encoder = new TextEncoder();
   const part = new Uint8Array(PART_BYTES);
   let used = 0, parts = 0, bytes = 0, inCommit = 0;
   let op = kv.atomic();
   const cut = async () => {
-    op.set(keys.checkpointPartKey(userId, state.seq, parts++), part.slice(0, used));
+    op.set(keys.checkpointPartKey(userId, state.seq, parts++, write), part.slice(0, used));
     used = 0;
     if (++inCommit === PARTS_PER_COMMIT) {
       await op.commit();
@@ -152,25 +182,25 @@ export async function writeCheckpoint(
     bytes,
     created_at: options.now,
     reason: options.reason,
+    write,
   };
   const res = await kv.atomic().check(options.expected).set(keys.checkpointHeadKey(userId), head)
     .commit();
   if (!res.ok) {
-    // Another writer's head won; our parts go unless they are the live checkpoint's.
-    const live = await checkpointHead(kv, userId);
-    if (live.value?.seq !== state.seq) await deleteParts(kv, userId, (s) => s === state.seq);
+    // Another writer's head won: this write's parts go (none of them is the live one's).
+    await deleteParts(kv, userId, (key) => isPartOf(key, head));
     return false;
   }
-  await deleteParts(kv, userId, (s) => s !== state.seq);
+  await deleteParts(kv, userId, (key) => !isPartOf(key, head));
   return true;
 }
 
-/** Deletes the checkpoint parts whose seq matches. */
-async function deleteParts(kv: Deno.Kv, userId: string, which: (seq: number) => boolean) {
+/** Deletes the user's checkpoint parts whose key matches. */
+async function deleteParts(kv: Deno.Kv, userId: string, which: (key: Deno.KvKey) => boolean) {
   let op = kv.atomic();
   let n = 0;
   for await (const e of kv.list({ prefix: keys.checkpointPrefix(userId) }, { batchSize: 200 })) {
-    if (!which(e.key[2] as number)) continue;
+    if (!which(e.key)) continue;
     op.delete(e.key);
     if (++n % 200 === 0) {
       await op.commit();

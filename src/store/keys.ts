@@ -282,15 +282,24 @@ export const trendingByFeedPrefix = (feedHash?: string): Key =>
 export const popRollKey = (): Key => ["pop_roll"];
 
 // Data lifecycle (SPEC §7): checkpoints, the due index, erasure.
-/** One part of a checkpoint: `["ckpt", userId, seq, part]` (bytes of the state's JSON). */
-export const checkpointPartKey = (userId: string, seq: number, part: number): Key => [
-  "ckpt",
-  userId,
-  seq,
-  part,
-];
-export const checkpointPrefix = (userId: string, seq?: number): Key =>
-  seq === undefined ? ["ckpt", userId] : ["ckpt", userId, seq];
+/**
+ * One part of a checkpoint: `["ckpt", userId, seq, write, part]` (bytes of the state's text),
+ * `write` naming the write that made it, so two writes at one seq never mix their parts;
+ * `["ckpt", userId, seq, part]` for checkpoints written before (no `write`).
+ */
+export const checkpointPartKey = (
+  userId: string,
+  seq: number,
+  part: number,
+  write?: string,
+): Key => write === undefined ? ["ckpt", userId, seq, part] : ["ckpt", userId, seq, write, part];
+/** A user's checkpoint parts: all, those at a seq, or those of one write at a seq. */
+export const checkpointPrefix = (userId: string, seq?: number, write?: string): Key =>
+  seq === undefined
+    ? ["ckpt", userId]
+    : write === undefined
+    ? ["ckpt", userId, seq]
+    : ["ckpt", userId, seq, write];
 /** The latest checkpoint of a user: `{ seq, parts, … }`; only checkpoints.ts writes it. */
 export const checkpointHeadKey = (userId: string): Key => ["ckpt_head", userId];
 /** Users with events turning 45 days old on `day` (days since the epoch). */

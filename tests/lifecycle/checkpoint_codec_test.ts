@@ -222,8 +222,63 @@ Deno.test("a large checkpoint is written in parts and read back as the same stat
     assert.deepEqual(dump((await readCheckpoint(kv, "u", head))!), dump(state));
 
     // A part gone (the checkpoint is being replaced) reads as null, not as a wrong state.
-    await kv.delete(keys.checkpointPartKey("u", head.seq, 1));
+    await kv.delete(keys.checkpointPartKey("u", head.seq, 1, head.write));
     assert.equal(await readCheckpoint(kv, "u", head), null);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("a checkpoint written again at the same seq with fewer parts reads whole", async () => {
+  // E.g. two versions of the text (lines of 100 rows, then 50) or a smaller pruned state: the
+  // first write's extra parts used to stay under the same keys and spoil every read.
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const big = bigState(5_000);
+    const small = { ...bigState(300), seq: big.seq };
+    assert.ok(
+      await writeCheckpoint(kv, "u", big, {
+        expected: await checkpointHead(kv, "u"),
+        now: T(9),
+        reason: "age",
+      }),
+    );
+    const first = (await checkpointHead(kv, "u")).value!;
+    assert.ok(
+      await writeCheckpoint(kv, "u", small, {
+        expected: await checkpointHead(kv, "u"),
+        now: T(9),
+        reason: "erasure",
+      }),
+    );
+    const head = (await checkpointHead(kv, "u")).value!;
+    assert.equal(head.seq, first.seq);
+    assert.ok(head.parts < first.parts);
+    assert.deepEqual(dump((await readCheckpoint(kv, "u", head))!), dump(small));
+    // Only the live write's parts are left.
+    const left = await Array.fromAsync(kv.list({ prefix: keys.checkpointPrefix("u") }));
+    assert.equal(left.length, head.parts);
+    assert.ok(left.every((e) => e.key[3] === head.write));
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("two writes racing at the same seq never mix their parts: the winner reads whole", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const a = bigState(4_000);
+    const b = { ...bigState(1_500), seq: a.seq };
+    const expected = await checkpointHead(kv, "u");
+    const won = await Promise.all([
+      writeCheckpoint(kv, "u", a, { expected, now: T(9), reason: "age" }),
+      writeCheckpoint(kv, "u", b, { expected, now: T(9), reason: "age" }),
+    ]);
+    assert.equal(won.filter(Boolean).length, 1);
+    const head = (await checkpointHead(kv, "u")).value!;
+    assert.deepEqual(dump((await readCheckpoint(kv, "u", head))!), dump(won[0] ? a : b));
+    const left = await Array.fromAsync(kv.list({ prefix: keys.checkpointPrefix("u") }));
+    assert.ok(left.every((e) => e.key[3] === head.write), "the loser's parts are gone");
   } finally {
     kv.close();
   }
@@ -246,6 +301,14 @@ Deno.test("a checkpoint written before the line format (one JSON document) is st
     await kv.set(keys.checkpointHeadKey("u"), head);
     const read = await readCheckpoint(kv, "u", (await checkpointHead(kv, "u")).value!);
     assert.deepEqual(dump(read!), dump(state));
+    // The next checkpoint (parts keyed by its write) replaces it, old parts and all.
+    const later = { ...state, seq: state.seq + 1 };
+    const expected = await checkpointHead(kv, "u");
+    assert.ok(await writeCheckpoint(kv, "u", later, { expected, now: T(9), reason: "age" }));
+    const now = (await checkpointHead(kv, "u")).value!;
+    assert.deepEqual(dump((await readCheckpoint(kv, "u", now))!), dump(later));
+    const left = await Array.fromAsync(kv.list({ prefix: keys.checkpointPrefix("u") }));
+    assert.ok(left.length > 0 && left.every((e) => e.key[2] === later.seq));
   } finally {
     kv.close();
   }
