@@ -151,14 +151,29 @@ export function rawText(value: unknown): string | undefined {
   return out.trim() === "" ? undefined : out.trim();
 }
 
-/** Markup reduced to its words (Atom `xhtml` text constructs). */
+/** Elements whose tags part words (a tag of any other element just goes). */
+const BLOCK_TAG = /^<\/?(p|div|br|li|h[1-6]|tr|blockquote)\b/i;
+
+/**
+ * Markup reduced to its words (Atom `xhtml` text constructs). One pass, linear in the text:
+ * a `<` with no `>` after it stays text, and so does everything after the first such `<`
+ * (regular expressions rescanned the rest from every unclosed `<`: 4 s for 120 KB of `<br`).
+ */
 export function stripTags(html: string | undefined): string | undefined {
   if (html === undefined) return undefined;
-  const words = html
-    .replace(/<\/?(p|div|br|li|h[1-6]|tr|blockquote)\b[^>]*>/gi, " ")
-    .replace(/<[^>]*>/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+  let out = "";
+  for (let i = 0; i < html.length;) {
+    const open = html.indexOf("<", i);
+    const close = open < 0 ? -1 : html.indexOf(">", open);
+    if (close < 0) {
+      out += html.slice(i);
+      break;
+    }
+    out += html.slice(i, open);
+    if (BLOCK_TAG.test(html.slice(open, Math.min(close + 1, open + 16)))) out += " ";
+    i = close + 1;
+  }
+  const words = out.replace(/\s+/g, " ").trim();
   return words === "" ? undefined : words;
 }
 
