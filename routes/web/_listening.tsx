@@ -76,6 +76,21 @@ export function positionText(position: number, duration?: number): string {
   );
 }
 
+/** How far into an episode the listener is, as a progress bar (nothing without a duration). */
+export function ListeningProgress(props: { position: number; duration?: number; title: string }) {
+  const { position, duration } = props;
+  if (!duration) return null;
+  return (
+    <progress
+      max={duration}
+      value={Math.min(position, duration)}
+      aria-label={`Progress of ${props.title}`}
+    >
+      {positionText(position, duration)}
+    </progress>
+  );
+}
+
 function paragraph(text: string) {
   return <p>{text}</p>;
 }

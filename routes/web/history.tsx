@@ -11,7 +11,14 @@ import { HttpError } from "../errors.ts";
 import { navOf, requireUser } from "./_web.ts";
 import { Cover, Pager, When } from "./components.tsx";
 import { Layout, render } from "./layout.tsx";
-import { episodeHref, episodeName, podcastHref, podcastName, positionText } from "./_listening.tsx";
+import {
+  episodeHref,
+  episodeName,
+  ListeningProgress,
+  podcastHref,
+  podcastName,
+  positionText,
+} from "./_listening.tsx";
 
 /** Plays per page. */
 export const HISTORY_PAGE = 25;
@@ -83,17 +90,13 @@ export function historyPageRoutes(deps: AppDeps): Hono<AppEnv> {
                           {podcastName(p.rss_source_feed, p.feed_title)}
                         </a>
                       </div>
-                      {!p.played && p.duration
-                        ? (
-                          <progress
-                            max={p.duration}
-                            value={Math.min(p.position, p.duration)}
-                            aria-label={`Progress of ${title}`}
-                          >
-                            {positionText(p.position, p.duration)}
-                          </progress>
-                        )
-                        : null}
+                      {!p.played && (
+                        <ListeningProgress
+                          position={p.position}
+                          duration={p.duration}
+                          title={title}
+                        />
+                      )}
                       <div class="small">
                         {p.played
                           ? <span class="badge status-played">Played</span>

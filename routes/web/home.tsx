@@ -18,6 +18,7 @@ import {
   Day,
   episodeHref,
   episodeName,
+  ListeningProgress,
   podcastHref,
   podcastName,
   positionText,
@@ -79,17 +80,7 @@ function ContinueListening(props: { plays: PlayOut[]; covers: Map<string, string
                   {podcastName(p.rss_source_feed, p.feed_title)}
                 </a>
               </div>
-              {p.duration
-                ? (
-                  <progress
-                    max={p.duration}
-                    value={Math.min(p.position, p.duration)}
-                    aria-label={`Progress of ${title}`}
-                  >
-                    {positionText(p.position, p.duration)}
-                  </progress>
-                )
-                : null}
+              <ListeningProgress position={p.position} duration={p.duration} title={title} />
               <div class="small">{positionText(p.position, p.duration)}</div>
             </div>
             <a class="button small" href={href} aria-label={`Resume ${title}`}>Resume</a>
