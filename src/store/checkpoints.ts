@@ -41,8 +41,7 @@ async function* partsOf(
 ): AsyncGenerator<Uint8Array> {
   const prefix = keys.checkpointPrefix(userId, head.seq, head.write);
   for await (const e of kv.list<Uint8Array>({ prefix }, { batchSize: PARTS_PER_READ })) {
-    if (head.write === undefined && typeof e.key[3] !== "number") continue;
-    yield e.value;
+    if (isPartOf(e.key, head)) yield e.value;
   }
 }
 
