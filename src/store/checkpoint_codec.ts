@@ -3,8 +3,9 @@
  * a block of at most 50 rows (100 before: both read alike), so a reader parses it line by
  * line as its parts arrive and never holds the whole text; play statuses, saves, shares and
  * gpodder marks are arrays whose feed ids and devices point into tables written once (`F`,
- * `D` lines), and times in `toISOString()` form are numbers (ms). Version 1 (one JSON document of `StateJson`) is
- * still read, and is the shape the export shows a checkpoint in (`stateJsonPieces`).
+ * `D` lines), and times in `toISOString()` form are numbers (ms). Version 1 (one JSON
+ * document of `StateJson`) is still read, and is the shape the export shows a checkpoint in
+ * (`stateJsonPieces`).
  */
 import type { Device, PrivacyLevel } from "../domain/events.ts";
 import { isoOfMs, msOfIso } from "../domain/iso_ms.ts";
