@@ -20,7 +20,7 @@ import type { AppEnv } from "../context.ts";
 import { HttpError } from "../errors.ts";
 import { feedAt, Fields, itemAt } from "../input.ts";
 import { checkCsrf, currentUser, navOf, readForm, requireUser, WEB_DEVICE } from "./_web.ts";
-import { EpisodeButton, PrivacyForm } from "./actions.tsx";
+import { type EpisodeAction, EpisodeButton, PrivacyForm } from "./actions.tsx";
 import { Cover, formatDuration } from "./components.tsx";
 import { Layout, type NavUser, render } from "./layout.tsx";
 import {
@@ -67,6 +67,16 @@ export function EpisodePage(props: EpisodePageProps) {
   const here = episodeHref(feed, item);
   const name = podcastName(feed, props.view.title);
   const duration = play?.duration ?? episode?.duration;
+  const episodeButton = (action: EpisodeAction, label: string) => (
+    <EpisodeButton
+      csrf={csrf}
+      feed={feed}
+      item={item}
+      action={action}
+      label={label}
+      returnTo={here}
+    />
+  );
   return (
     <Layout
       title={props.title}
@@ -120,57 +130,14 @@ export function EpisodePage(props: EpisodePageProps) {
       {episode && <LoadProblem view={props.view} />}
       <div class="actions">
         {play?.played
-          ? (
-            <EpisodeButton
-              csrf={csrf}
-              feed={feed}
-              item={item}
-              action="unplayed"
-              label="Mark as unplayed"
-              returnTo={here}
-            />
-          )
-          : (
-            <EpisodeButton
-              csrf={csrf}
-              feed={feed}
-              item={item}
-              action="played"
-              label="Mark as played"
-              returnTo={here}
-            />
-          )}
+          ? episodeButton("unplayed", "Mark as unplayed")
+          : episodeButton("played", "Mark as played")}
         {saved
-          ? (
-            <EpisodeButton
-              csrf={csrf}
-              feed={feed}
-              item={item}
-              action="unsave"
-              label="Remove from saved"
-              returnTo={here}
-            />
-          )
-          : (
-            <EpisodeButton
-              csrf={csrf}
-              feed={feed}
-              item={item}
-              action="save"
-              label="Save episode"
-              returnTo={here}
-            />
-          )}
-        {state.shared.has(item) ? <span class="badge">Shared</span> : (
-          <EpisodeButton
-            csrf={csrf}
-            feed={feed}
-            item={item}
-            action="share"
-            label="Share episode"
-            returnTo={here}
-          />
-        )}
+          ? episodeButton("unsave", "Remove from saved")
+          : episodeButton("save", "Save episode")}
+        {state.shared.has(item)
+          ? <span class="badge">Shared</span>
+          : episodeButton("share", "Share episode")}
       </div>
       <PrivacyForm
         csrf={csrf}
